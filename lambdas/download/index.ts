@@ -1,0 +1,112 @@
+/**
+ * Download: logs in to one connection's institution over OFX Direct Connect and stores each
+ * account's raw statement in S3. Returns the S3 keys (never bodies) for the Map that follows.
+ *
+ * Errors follow lambdas/shared/errors.ts: TransientError is thrown for the workflow to retry with
+ * backoff; NeedsUserError is recorded on the connection and thrown (no retry); an open circuit
+ * returns DEFERRED without calling the bank.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { s3 } from '../shared/aws';
+import { admit, recordFailure, recordSuccess } from '../shared/circuit';
+import { bucketName, envNumber } from '../shared/config';
+import { InstitutionError, NeedsUserError, TransientError } from '../shared/errors';
+import { stableId } from '../shared/hash';
+import { s3Keys } from '../shared/keys';
+import { logger } from '../shared/logger';
+import { fetchStatements } from '../shared/ofx-client';
+import * as store from '../shared/store';
+
+export interface DownloadInput {
+  userId: string;
+  refreshId: string;
+  trigger: string;
+  connectionId: string;
+}
+
+export interface DownloadOutput {
+  connectionId: string;
+  outcome: 'DOWNLOADED' | 'DEFERRED';
+  statements: Array<{ rawKey: string }>;
+}
+
+/** Overlap with what is already merged, so late-posting transactions are never missed. */
+const OVERLAP_DAYS = 10;
+/** A Retry-After this short is waited out here; longer ones go back to the workflow's backoff. */
+const MAX_INLINE_WAIT_SECONDS = 5;
+
+export async function handler(event: DownloadInput): Promise<DownloadOutput> {
+  const { userId, refreshId, trigger, connectionId } = requireInput(event);
+  logger.appendKeys({ userId, refreshId, connectionId });
+  const connection = await store.getConnection(userId, connectionId);
+  if (!connection) throw new Error(`connection ${connectionId} of user ${userId} does not exist`);
+  const institution = await store.getInstitution(connection.institutionId);
+  if (!institution) throw new Error(`institution ${connection.institutionId} is not configured`);
+
+  const admission = await admit(institution.institutionId);
+  if (admission === 'reject') {
+    logger.warn('circuit open: deferring without calling the bank', { institutionId: institution.institutionId });
+    return { connectionId, outcome: 'DEFERRED', statements: [] };
+  }
+
+  const since = connection.syncedThrough ? new Date(Date.parse(connection.syncedThrough) - OVERLAP_DAYS * 86_400_000).toISOString() : undefined;
+  const request = {
+    url: institution.url,
+    org: institution.org,
+    fid: institution.fid,
+    username: connection.credentials.username,
+    password: connection.credentials.password,
+    mfaCode: connection.credentials.mfaCode,
+    since,
+    timeouts: { connectMs: envNumber('BANK_CONNECT_TIMEOUT_MS', 3000), responseMs: envNumber('BANK_RESPONSE_TIMEOUT_MS', 20000) },
+  };
+
+  let statements: Awaited<ReturnType<typeof fetchStatements>>;
+  try {
+    statements = await fetchWithRetryAfter(() => fetchStatements(request));
+  } catch (error) {
+    if (error instanceof NeedsUserError) {
+      await recordSuccess(institution.institutionId); // the bank answered; it is the login that failed
+      const status = error.code === 'INVALID_CREDENTIALS' ? 'LOGIN_REQUIRED' : error.code;
+      await store.setConnectionStatus(userId, connectionId, status, { code: error.code, message: error.message, at: new Date().toISOString() });
+      logger.warn('login needs the user', { code: error.code });
+      throw error;
+    }
+    const transient = error instanceof TransientError ? error : error instanceof InstitutionError ? new TransientError('INSTITUTION_ERROR', error.message) : undefined;
+    if (!transient) throw error;
+    const state = await recordFailure(institution.institutionId);
+    logger.warn('institution failed', { code: transient.code, circuit: state });
+    throw transient;
+  }
+  await recordSuccess(institution.institutionId);
+
+  const keys: Array<{ rawKey: string }> = [];
+  for (const { account, body } of statements) {
+    // Deterministic key: a retried download overwrites its own objects instead of adding new ones.
+    const rawKey = s3Keys.raw(userId, refreshId, connectionId, stableId('stmt_', account.type, account.id));
+    await s3().send(new PutObjectCommand({ Bucket: bucketName(), Key: rawKey, Body: body, ContentType: 'application/x-ofx' }));
+    keys.push({ rawKey });
+  }
+  await store.markRefreshProgress(userId, refreshId, trigger, 'downloadedConnections', connectionId);
+  logger.info('downloaded', { statements: keys.length });
+  return { connectionId, outcome: 'DOWNLOADED', statements: keys };
+}
+
+async function fetchWithRetryAfter<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof TransientError && error.code === 'RATE_LIMITED' && (error.retryAfterSeconds ?? Infinity) <= MAX_INLINE_WAIT_SECONDS) {
+      await new Promise((resolve) => setTimeout(resolve, error.retryAfterSeconds! * 1000));
+      return call();
+    }
+    throw error;
+  }
+}
+
+function requireInput(event: DownloadInput): DownloadInput {
+  for (const field of ['userId', 'refreshId', 'connectionId'] as const) {
+    if (typeof event?.[field] !== 'string' || !event[field]) throw new TypeError(`download input is missing ${field}`);
+  }
+  return { ...event, trigger: event.trigger ?? 'api' };
+}

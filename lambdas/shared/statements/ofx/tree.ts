@@ -1,0 +1,308 @@
+/**
+ * A tolerant, single-pass OFX tokenizer and tree builder for OFX 1.x (SGML) and 2.x (XML) alike.
+ *
+ * Why our own: the npm OFX parsers rewrite SGML into XML with regexes (one backtracks exponentially
+ * on long tag names), turn amounts into floats or drop FITID leading zeros, and fail on real files.
+ *
+ * The SGML rule that makes one grammar fit both versions: in OFX, aggregates are always closed, while
+ * leaf elements may or may not be. So
+ *   - a start tag followed by text is a leaf whose value is that text (trimmed, entities and CDATA
+ *     decoded); a following matching end tag is optional and simply ignored;
+ *   - a start tag followed directly by another tag is an aggregate candidate, pushed on a stack;
+ *   - an end tag closes the nearest open element of that name; the candidates above it were never
+ *     closed, so they were empty leaves after all ("dissolved"): their children belong to the parent.
+ *   - `<X></X>`, `<X/>` and `<X> </X>` are empty leaves (value '').
+ * Dissolved elements are fixed up in one pass at the end (each node's host is its nearest
+ * non-dissolved ancestor, computed in document order), so the whole build is O(n) in the input: every
+ * char is scanned once, every node pushed and popped at most once, no regex touches unbounded input.
+ */
+import { StatementParseError } from '../../errors';
+import { lineOf } from '../common';
+
+export interface OfxNode {
+  name: string;
+  /** Leaf value; undefined for an aggregate. */
+  value: string | undefined;
+  children: OfxNode[];
+  parent: OfxNode | null;
+  /** Character offset of the start tag's '<'. */
+  offset: number;
+  /** Closed by its own end tag (for aggregates). */
+  closed: boolean;
+  dissolved: boolean;
+  host: OfxNode | null;
+}
+
+export interface OfxTree {
+  roots: OfxNode[];
+  src: string;
+}
+
+const NO_CHILDREN: OfxNode[] = [];
+
+function makeNode(name: string, value: string | undefined, parent: OfxNode | null, offset: number): OfxNode {
+  return { name, value, children: value === undefined ? [] : NO_CHILDREN, parent, offset, closed: false, dissolved: false, host: null };
+}
+
+// char codes
+const LT = 60, GT = 62, SLASH = 47, BANG = 33, QUESTION = 63, AMP = 38;
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9 || c === 12;
+}
+
+function isNameStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 58;
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57) || c === 46 || c === 45;
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+
+/** Decodes &amp; &lt; &#233; &#xE9; ...; an unknown or unterminated entity stays as written. */
+export function decodeEntities(text: string): string {
+  let out = '';
+  let last = 0;
+  let i = text.indexOf('&');
+  while (i !== -1) {
+    const semi = text.indexOf(';', i + 1);
+    if (semi === -1) break;
+    if (semi - i <= 10) {
+      const ref = text.slice(i + 1, semi);
+      let ch: string | undefined;
+      if (ref.charCodeAt(0) === 35 /* # */) {
+        const cp = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+        if (/^#(?:[0-9]{1,7}|[xX][0-9A-Fa-f]{1,6})$/.test(ref) && cp > 0 && cp <= 0x10ffff) ch = String.fromCodePoint(cp);
+      } else {
+        if (Object.hasOwn(ENTITIES, ref)) ch = ENTITIES[ref];
+      }
+      if (ch !== undefined) {
+        out += text.slice(last, i) + ch;
+        last = semi + 1;
+      }
+    }
+    i = text.indexOf('&', i + 1);
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+function truncated(src: string, offset: number, what: string): StatementParseError {
+  return new StatementParseError('TRUNCATED', `OFX ends inside ${what}`, { offset, line: lineOf(src, offset) });
+}
+
+/**
+ * Reads the text run starting at `from` up to the next markup. Returns the trimmed, decoded text
+ * ('' when blank) and the index of the '<' that ends it (src.length at EOF).
+ * A '<' not followed by a name, '/', '!' or '?' is literal text; CDATA sections are part of the text.
+ */
+function readText(src: string, from: number): { text: string; end: number } {
+  let pieces: string | undefined;
+  let segStart = from;
+  let i = from;
+  const n = src.length;
+  for (;;) {
+    const lt = src.indexOf('<', i);
+    if (lt === -1) {
+      i = n;
+      break;
+    }
+    const c = src.charCodeAt(lt + 1);
+    if (c === BANG && src.startsWith('<![CDATA[', lt)) {
+      const close = src.indexOf(']]>', lt + 9);
+      if (close === -1) throw truncated(src, lt, 'a CDATA section');
+      pieces = (pieces ?? '') + decodeSegment(src, segStart, lt) + src.slice(lt + 9, close);
+      segStart = i = close + 3;
+      continue;
+    }
+    if (isNameStart(c) || c === SLASH || c === BANG || c === QUESTION) {
+      i = lt;
+      break;
+    }
+    i = lt + 1; // literal '<'
+  }
+  if (pieces === undefined) return { text: trimmedSlice(src, from, i), end: i };
+  pieces += decodeSegment(src, segStart, i);
+  return { text: pieces.trim(), end: i };
+}
+
+function decodeSegment(src: string, a: number, b: number): string {
+  const seg = src.slice(a, b);
+  return seg.indexOf('&') === -1 ? seg : decodeEntities(seg);
+}
+
+function trimmedSlice(src: string, a: number, b: number): string {
+  while (a < b && isWs(src.charCodeAt(a))) a++;
+  while (b > a && isWs(src.charCodeAt(b - 1))) b--;
+  if (a === b) return '';
+  const seg = src.slice(a, b);
+  for (let k = 0; k < seg.length; k++) if (seg.charCodeAt(k) === AMP) return decodeEntities(seg);
+  return seg;
+}
+
+/** Builds the element tree of an OFX document (any text before the first tag, e.g. the SGML header, is skipped). */
+export function buildTree(src: string): OfxTree {
+  const n = src.length;
+  const roots: OfxNode[] = [];
+  const all: OfxNode[] = [];
+  const stack: OfxNode[] = [];
+  const openCount = new Map<string, number>();
+  let dissolvedAny = false;
+  let pos = 0;
+
+  const attach = (node: OfxNode) => {
+    const parent = node.parent;
+    if (parent) parent.children.push(node);
+    else roots.push(node);
+    all.push(node);
+  };
+
+  while (pos < n) {
+    const lt = src.indexOf('<', pos);
+    if (lt === -1) break;
+    const c = src.charCodeAt(lt + 1);
+
+    if (c === SLASH) {
+      // end tag
+      let j = lt + 2;
+      while (j < n && isWs(src.charCodeAt(j))) j++;
+      const nameStart = j;
+      while (j < n && isNameChar(src.charCodeAt(j))) j++;
+      const name = src.slice(nameStart, j);
+      const gt = src.charCodeAt(j) === GT ? j : src.indexOf('>', j);
+      if (gt === -1) throw truncated(src, lt, `the end tag </${name.slice(0, 40)}`);
+      pos = gt + 1;
+      const open = openCount.get(name);
+      if (!open) continue; // end tag of a leaf (already closed by its text) or a stray one
+      for (;;) {
+        const top = stack.pop()!;
+        openCount.set(top.name, openCount.get(top.name)! - 1);
+        if (top.name === name) {
+          top.closed = true;
+          if (top.children.length === 0) top.value = ''; // <X></X>: an empty leaf
+          break;
+        }
+        // never closed, so it was an empty leaf whose "children" are really its siblings
+        top.dissolved = true;
+        top.value = '';
+        dissolvedAny = true;
+      }
+      continue;
+    }
+
+    if (c === BANG) {
+      // comment, CDATA outside a leaf, DOCTYPE: skipped
+      let end: number;
+      if (src.startsWith('<!--', lt)) {
+        end = src.indexOf('-->', lt + 4);
+        if (end === -1) throw truncated(src, lt, 'a comment');
+        pos = end + 3;
+      } else if (src.startsWith('<![CDATA[', lt)) {
+        end = src.indexOf(']]>', lt + 9);
+        if (end === -1) throw truncated(src, lt, 'a CDATA section');
+        pos = end + 3;
+      } else {
+        end = src.indexOf('>', lt + 2);
+        if (end === -1) throw truncated(src, lt, 'a declaration');
+        pos = end + 1;
+      }
+      continue;
+    }
+
+    if (c === QUESTION) {
+      const end = src.indexOf('?>', lt + 2);
+      if (end === -1) throw truncated(src, lt, 'a processing instruction');
+      pos = end + 2;
+      continue;
+    }
+
+    if (!isNameStart(c)) {
+      pos = lt + 1; // a literal '<' outside any leaf
+      continue;
+    }
+
+    // start tag
+    let j = lt + 2;
+    while (j < n && isNameChar(src.charCodeAt(j))) j++;
+    const name = src.slice(lt + 1, j);
+    const gt = src.charCodeAt(j) === GT ? j : src.indexOf('>', j);
+    if (gt === -1) throw truncated(src, lt, `the start tag <${name.slice(0, 40)}`);
+    const parent = stack.length ? stack[stack.length - 1] : null;
+
+    if (gt - 1 >= j && src.charCodeAt(gt - 1) === SLASH) {
+      // <X/>: an empty leaf
+      attach(makeNode(name, '', parent, lt));
+      pos = gt + 1;
+      continue;
+    }
+
+    const { text, end } = readText(src, gt + 1);
+    pos = end;
+    if (text !== '') {
+      attach(makeNode(name, text, parent, lt));
+    } else {
+      const node = makeNode(name, undefined, parent, lt);
+      attach(node);
+      stack.push(node);
+      openCount.set(name, (openCount.get(name) ?? 0) + 1);
+    }
+  }
+
+  // Elements still open at EOF stay aggregates (closed === false tells a truncated file).
+  if (dissolvedAny) rehome(all, roots);
+  return { roots, src };
+}
+
+/** Re-attaches the children of dissolved elements to their nearest non-dissolved ancestor, in document order. */
+function rehome(all: OfxNode[], roots: OfxNode[]): void {
+  roots.length = 0;
+  for (const node of all) if (node.children !== NO_CHILDREN) node.children = [];
+  for (const node of all) {
+    const p = node.parent ? node.parent.host : null;
+    node.parent = p;
+    node.host = node.dissolved ? p : node;
+    if (node.dissolved) node.children = NO_CHILDREN;
+    if (p) p.children.push(node);
+    else roots.push(node);
+  }
+}
+
+/** The first child element of that name. */
+export function child(node: OfxNode | undefined, name: string): OfxNode | undefined {
+  if (!node) return undefined;
+  const kids = node.children;
+  for (let i = 0; i < kids.length; i++) if (kids[i].name === name) return kids[i];
+  return undefined;
+}
+
+/** The value of a leaf child; undefined when absent; '' when empty. */
+export function leaf(node: OfxNode | undefined, name: string): string | undefined {
+  return child(node, name)?.value;
+}
+
+/** The element path of a node, e.g. "OFX/BANKMSGSRSV1/STMTTRNRS/STMTRS/BANKTRANLIST/STMTTRN[3]/TRNAMT". */
+export function pathOf(node: OfxNode, leafName?: string): string {
+  const parts: string[] = [];
+  for (let n: OfxNode | null = node; n; n = n.parent) {
+    let part = n.name;
+    const siblings: OfxNode[] | undefined = n.parent?.children;
+    if (siblings) {
+      let index = 0, count = 0;
+      for (const s of siblings) {
+        if (s.name === n.name) {
+          count++;
+          if (s === n) index = count;
+        }
+      }
+      if (count > 1 || LIST_ITEMS.has(n.name)) part += `[${index}]`;
+    }
+    parts.push(part);
+  }
+  parts.reverse();
+  if (leafName) parts.push(leafName);
+  return parts.join('/');
+}
+
+/** Elements that are items of a list: their path always carries an index, even when there is one. */
+const LIST_ITEMS = new Set(['STMTTRN', 'STMTTRNP', 'CCCLOSING']);

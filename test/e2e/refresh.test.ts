@@ -1,0 +1,94 @@
+import { GetExecutionHistoryCommand, ListExecutionsCommand, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { expectMatchesTruth, startHarness, type Harness } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ demoUsers: 3, bank: { date: '2026-12-01' } });
+}, 120_000);
+afterAll(async () => h?.stop());
+
+test('the unmodified Step Functions client lists both state machines', async () => {
+  const { stateMachines } = await h.sfn.send(new ListStateMachinesCommand({}));
+  expect(stateMachines!.map((m) => m.name).sort()).toEqual(['ledgerflow-daily-refresh', 'ledgerflow-refresh']);
+  expect(stateMachines!.find((m) => m.name === 'ledgerflow-refresh')!.type).toBe('EXPRESS');
+});
+
+test('a refresh through the API lands exactly the sandbox truth, within 10 s', async () => {
+  const started = Date.now();
+  const refresh = await h.refreshAndWait('demo-0001', 10_000);
+  const elapsed = Date.now() - started;
+  expect(refresh.status).toBe('SUCCEEDED');
+  expect(elapsed).toBeLessThan(10_000);
+  expect(refresh.steps.download.done).toBe(h.flow.institutionIds.length);
+  const matched = await expectMatchesTruth(h, 'demo-0001');
+  expect(matched.accounts).toBeGreaterThanOrEqual(3);
+  expect(matched.transactions).toBeGreaterThan(20);
+  // Account numbers never leave whole: the mask is the last four characters.
+  const { body } = await h.api('GET', '/users/demo-0001/accounts');
+  for (const a of body.accounts) expect(a.mask).toMatch(/^.{4}$/);
+});
+
+test('a second refresh changes nothing', async () => {
+  const before = await h.allTransactions('demo-0001');
+  const refresh = await h.refreshAndWait('demo-0001');
+  expect(refresh.status).toBe('SUCCEEDED');
+  expect(refresh.changes).toEqual({ added: 0, modified: 0, removed: 0 });
+  expect(await h.allTransactions('demo-0001')).toEqual(before);
+});
+
+test('days later, pending card transactions have posted and the ledger still equals the truth', async () => {
+  const pendingBefore = (await h.truth('demo-0001')).accounts.flatMap((a) => a.transactions).filter((t) => t.status === 'pending');
+  expect(pendingBefore.length).toBeGreaterThan(0);
+  h.flow.bank.setDate('2026-12-05');
+  const refresh = await h.refreshAndWait('demo-0001');
+  expect(refresh.status).toBe('SUCCEEDED');
+  expect(refresh.changes.added).toBeGreaterThan(0);
+  await expectMatchesTruth(h, 'demo-0001');
+  const heldIds = new Set((await h.allTransactions('demo-0001')).map((t) => t.externalId));
+  const stillPending = (await h.truth('demo-0001')).accounts.flatMap((a) => a.transactions).filter((t) => t.status === 'pending').map((t) => t.id);
+  for (const p of pendingBefore) if (!stillPending.includes(p.id)) expect(heldIds.has(p.id)).toBe(false);
+});
+
+test('the daily workflow refreshes every demo user and its history is readable', async () => {
+  const executionArn = await h.flow.runDaily();
+  const deadline = Date.now() + 60_000;
+  let status = 'RUNNING';
+  while (status === 'RUNNING' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    status = (await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).status!;
+  }
+  expect(status).toBe('SUCCEEDED');
+  const history = await h.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+  const types = history.events!.map((e) => e.type);
+  expect(types[0]).toBe('ExecutionStarted');
+  expect(types.at(-1)).toBe('ExecutionSucceeded');
+  const refreshes = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn: h.flow.stateMachines.refresh, maxResults: 100 }));
+  expect(refreshes.executions!.length).toBeGreaterThanOrEqual(h.flow.demoUsers.length);
+  for (const userId of h.flow.demoUsers) await expectMatchesTruth(h, userId);
+}, 90_000);
+
+describe('bad requests', () => {
+  test('unknown user is a 404', async () => {
+    const res = await h.api('POST', '/users/nobody-here/refresh');
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+  });
+  test('a malformed page size is a 400 naming the field', async () => {
+    const res = await h.api('GET', '/users/demo-0001/transactions?limit=abc');
+    expect(res).toEqual({ status: 400, body: { error: { code: 'INVALID_REQUEST', field: 'limit', message: expect.stringContaining('limit') } } });
+  });
+  test('a forged cursor is a 400 naming the field', async () => {
+    const res = await h.api('GET', '/users/demo-0001/transactions?cursor=bm9wZQ');
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe('cursor');
+  });
+  test('a body that is not JSON is a 400 naming the body', async () => {
+    const res = await h.api('POST', '/users/demo-0001/refresh', '{not json');
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe('body');
+  });
+  test('unknown refresh is a 404', async () => {
+    expect((await h.api('GET', '/users/demo-0001/refreshes/ref_missing')).status).toBe(404);
+  });
+});
