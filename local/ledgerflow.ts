@@ -49,12 +49,22 @@ export interface LedgerFlow {
 }
 
 export function synth(cdkOut = path.join(ROOT, 'cdk.out')): void {
-  execFileSync(process.execPath, [require.resolve('aws-cdk/bin/cdk'), 'synth', '--quiet', '--output', cdkOut], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    timeout: 300_000,
-    env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
-  });
+  // Another synth into the same folder holds a lock; wait for it rather than fail.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      execFileSync(process.execPath, [require.resolve('aws-cdk/bin/cdk'), 'synth', '--quiet', '--output', cdkOut], {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: 300_000,
+        env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+      });
+      return;
+    } catch (e) {
+      const stderr = String((e as { stderr?: Buffer }).stderr ?? '');
+      if (!/currently synthing/.test(stderr) || attempt >= 60) throw new Error(`cdk synth failed:\n${stderr}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
+    }
+  }
 }
 
 export async function startLedgerFlow(options: LedgerFlowOptions = {}): Promise<LedgerFlow> {

@@ -137,7 +137,8 @@ export async function* allUserIds(): AsyncGenerator<string> {
         new QueryCommand({
           TableName: tableName(),
           IndexName: 'usersByShard',
-          KeyConditionExpression: 'shard = :shard',
+          KeyConditionExpression: '#shard = :shard',
+          ExpressionAttributeNames: { '#shard': 'shard' },
           ExpressionAttributeValues: { ':shard': `USERS#${shard}` },
           ExclusiveStartKey: start,
         }),

@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
@@ -41,6 +41,7 @@ export class LedgerFlowFunction extends NodejsFunction {
         format: OutputFormat.CJS,
         target: 'node22',
         minify: true,
+        logLevel: LogLevel.WARNING,
         sourceMap: true,
         // The Node 22 runtime ships AWS SDK v3; the local stack resolves it from node_modules.
         externalModules: ['@aws-sdk/*'],

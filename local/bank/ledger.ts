@@ -218,7 +218,7 @@ function cardBook(seed: string, customerId: string, account: SandboxAccount, sta
   const purchases: Purchase[] = [];
   for (let day = start; day <= asOf; day++) {
     const rng = new Rng(seed, account.institution.id, customerId, account.id, day);
-    const n = rng.pick([0, 0, 1, 1, 1, 2, 3]);
+    const n = rng.pick([0, 1, 1, 1, 2, 2, 3]);
     for (let i = 0; i < n; i++) {
       const restaurant = rng.next() < 0.3;
       const authCents = rng.int(299, restaurant ? 9_000 : 12_000);

@@ -355,9 +355,8 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
     }
     if (path === '/sandbox/clock') {
       if (method === 'POST') {
-        const body = JSON.parse((await readBody(req, 10_000)) ?? '{}');
         try {
-          setDate(String(body.date));
+          setDate(String(JSON.parse((await readBody(req, 10_000)) || '{}').date));
         } catch (e) {
           return sendJson(res, 400, { error: (e as Error).message });
         }
@@ -375,7 +374,12 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
     if ((m = /^\/sandbox\/institutions\/([^/]+)\/down$/.exec(path)) && method === 'POST') {
       const id = decodeURIComponent(m[1]);
       if (!findInstitution(id)) return sendStatus(res, 404);
-      const body = JSON.parse((await readBody(req, 10_000)) || '{}');
+      let body: { down?: unknown };
+      try {
+        body = JSON.parse((await readBody(req, 10_000)) || '{}');
+      } catch {
+        return sendJson(res, 400, { error: 'body must be JSON' });
+      }
       setInstitutionDown(id, body.down !== false);
       return sendJson(res, 200, { id, down: down.has(id) });
     }

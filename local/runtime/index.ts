@@ -4,11 +4,13 @@
  * wrapper, Lambda handlers in worker threads, an HTTP API server, a scheduler and an event bus.
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { dynamoClient, startDynamoDbLocal } from './dynamodb-local';
+import { startDynamoDbLocal } from './dynamodb-local';
+import { freePort } from './ports';
+
+export { freePort } from './ports';
 import { LocalEventBus, PutEventsEntry, serveEventBridgeApi } from './events';
 import { LocalHttpApi } from './http-api';
 import { IntrinsicResolver, PSEUDO } from './intrinsics';
@@ -16,10 +18,10 @@ import { LambdaInvokeResult, LambdaRuntime } from './lambda';
 import { PhysicalIds } from './physical';
 import { TemplateResources } from './resources';
 import { startS3Local } from './s3-local';
-import { FireRecord, LocalScheduler, ScheduleTarget } from './scheduler';
-import { ensureTable } from './tables';
+import { LocalScheduler, ScheduleTarget } from './scheduler';
+import { dynamoClient, ensureTable } from './tables';
 import { loadStack } from './template';
-import { StepFunctionsFactory, StepFunctionsService, loadStepFunctions } from './stepfunctions-service';
+import { StepFunctionsFactory, StepFunctionsService, defaultStepFunctions } from './stepfunctions-service';
 
 export type { LambdaInvokeResult } from './lambda';
 export type { RecordedEvent, EventFilter } from './events';
@@ -73,7 +75,7 @@ export interface LocalStack {
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-const CLIENT_TIMEOUTS = { connectionTimeout: 5000, requestTimeout: 30000 };
+const CLIENT_TIMEOUTS = { connectionTimeout: 5000, requestTimeout: 30000, throwOnRequestTimeout: true };
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const started = Date.now();
@@ -150,7 +152,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
       AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
       AWS_ENDPOINT_URL_S3: endpoints.s3,
-      AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
+      // sfn.localhost: resolvable with the SDK's "sync-" host prefix (see lambda-worker.js).
+      AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions.replace('//127.0.0.1:', '//sfn.localhost:'),
       AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
       AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
       // Lambda runs Node 22; the SDK's "Node 20 is ending" warning is noise here.
@@ -165,20 +168,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const ddbClient = dynamoClient(endpoints.dynamodb, 30000);
     cleanups.push(() => { s3Client.destroy(); ddbClient.destroy(); });
 
-    const factory = options.stepFunctionsFactory ?? loadStepFunctions();
+    const factory = options.stepFunctionsFactory ?? defaultStepFunctions;
     const sfn = factory({
       invokeLambda: (fn, payload) => invoke(fn, payload),
       putEvents: async (entries: PutEventsEntry[]) => events.put(entries),
       s3: s3Client,
       dynamodb: ddbClient,
     });
+    cleanups.push(() => sfn.close());
     for (const sm of resources.stateMachines()) {
-      const arn = await sfn.createStateMachine({ name: sm.name, definition: sm.definition, type: sm.type, roleArn: sm.roleArn });
+      const arn = await sfn.createStateMachine({ name: sm.name, definition: sm.definition, type: sm.type === 'EXPRESS' ? 'EXPRESS' : 'STANDARD', roleArn: sm.roleArn });
       if (arn !== sm.arn) log(`[local] WARNING state machine ${sm.name} registered as ${arn}, template refers to ${sm.arn}`);
       log(`[local] state machine ${sm.name} (${sm.type})`);
     }
     const sfnUrl = await sfn.listen(sfnPort);
-    cleanups.push(() => sfn.close());
     if (sfnUrl && sfnUrl.replace(/\/$/, '') !== endpoints.stepfunctions) endpoints.stepfunctions = sfnUrl.replace(/\/$/, '');
 
     const apis: Record<string, string> = {};
@@ -240,16 +243,4 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stopAll();
     throw err;
   }
-}
-
-/** A port free right now on 127.0.0.1 (for services that must be told their port up front). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }

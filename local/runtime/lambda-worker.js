@@ -29,6 +29,21 @@ if (/--enable-source-maps/.test(process.env.NODE_OPTIONS || '') && process.setSo
   process.setSourceMapsEnabled(true);
 }
 
+// RFC 6761: names under ".localhost" are the loopback address, but getaddrinfo here does not
+// know that. The local stack gives Lambdas the Step Functions endpoint as sfn.localhost so the
+// SDK's host prefixes (StartSyncExecution calls "sync-<host>") still resolve.
+const dns = require('node:dns');
+const systemLookup = dns.lookup;
+dns.lookup = function lookup(hostname, options, callback) {
+  if (typeof options === 'function') [callback, options] = [options, {}];
+  if (typeof hostname === 'string' && /(^|\.)localhost\.?$/i.test(hostname)) {
+    const all = typeof options === 'object' && options !== null && options.all;
+    process.nextTick(() => (all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)));
+    return;
+  }
+  return systemLookup.call(this, hostname, options, callback);
+};
+
 let current = null; // id of the in-flight invocation: a container runs one at a time
 
 process.on('unhandledRejection', (reason) => {

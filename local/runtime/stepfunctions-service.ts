@@ -6,6 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PutEventsEntry, PutEventsResult } from './events';
+import { PSEUDO } from './intrinsics';
 import type { LambdaInvokeResult } from './lambda';
 
 export interface StepFunctionsIntegrations {
@@ -17,7 +18,7 @@ export interface StepFunctionsIntegrations {
 
 export interface StepFunctionsService {
   /** Registers a state machine; returns its ARN. `definition` is the ASL JSON text. */
-  createStateMachine(input: { name: string; definition: string; type: string; roleArn: string }): string | Promise<string>;
+  createStateMachine(input: { name: string; definition: string; type: 'STANDARD' | 'EXPRESS'; roleArn: string }): string | Promise<string>;
   /** Serves the Step Functions JSON API; returns the base URL. */
   listen(port: number): string | Promise<string>;
   close(): void | Promise<void>;
@@ -25,12 +26,14 @@ export interface StepFunctionsService {
 
 export type StepFunctionsFactory = (integrations: StepFunctionsIntegrations) => StepFunctionsService;
 
-/** The project's LocalStepFunctions, loaded when first needed. */
-export function loadStepFunctions(): StepFunctionsFactory {
-  // Loaded lazily so the rest of the runtime (and its tests) does not depend on the wrapper's load cost.
+/** The project's LocalStepFunctions, in the local account and region (so template ARNs match). */
+export const defaultStepFunctions: StepFunctionsFactory = (integrations) => {
+  // Required here rather than imported at the top: the engine is only loaded when a stack starts.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const mod = require('../stepfunctions') as { LocalStepFunctions?: new (opts: { integrations: StepFunctionsIntegrations }) => StepFunctionsService };
-  if (!mod.LocalStepFunctions) throw new Error('local/stepfunctions does not export LocalStepFunctions');
-  const Ctor = mod.LocalStepFunctions;
-  return (integrations) => new Ctor({ integrations });
-}
+  const { LocalStepFunctions } = require('../stepfunctions') as typeof import('../stepfunctions');
+  return new LocalStepFunctions({
+    integrations: integrations as unknown as import('../stepfunctions').TaskIntegrations,
+    region: PSEUDO.region,
+    accountId: PSEUDO.accountId,
+  });
+};

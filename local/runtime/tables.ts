@@ -14,6 +14,19 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** A client for DynamoDB Local; every call is bounded by timeoutMs. */
+export function dynamoClient(endpoint: string, timeoutMs = 5000): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true },
+  });
+}
+
 /** The resolved Properties of a table resource. */
 export type TableProperties = Record<string, any>;
 

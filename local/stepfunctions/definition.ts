@@ -1,8 +1,10 @@
 /**
  * Load time: validate an ASL definition, refuse what the local engine cannot honour, and rewrite it
  * into something aws-local-stepfunctions runs faithfully:
- *  - every Task state gets a unique name (the library keys local Task handlers by state name, and
- *    inline Map / Parallel children share one handler table), renamed ones keep their display name;
+ *  - every Task state is registered by name: the library keys local Task handlers by state name and
+ *    inline Map / Parallel children share the root's handler table. Names are unique across a whole
+ *    definition (asl-validator refuses duplicates, as AWS does); a DISTRIBUTED Map's processor is
+ *    compiled as a machine of its own with its own table;
  *  - the library's 60 s default Task timeout becomes "no timeout" (AWS's default); TimeoutSeconds and
  *    HeartbeatSeconds are enforced by our handlers;
  *  - `States.Timeout` in Retry/Catch also matches `States.HeartbeatTimeout` (as on AWS);
@@ -31,7 +33,6 @@ export type TaskKind =
   | { kind: 'distributedMap'; map: DistributedMapSpec };
 
 export interface TaskSpec {
-  /** Name as written in the definition (shown in history). */
   name: string;
   resource: string;
   task: TaskKind;
@@ -68,11 +69,9 @@ export interface DistributedMapSpec {
 
 export interface CompiledMachine {
   machine: StateMachine;
-  /** Internal (unique) Task state name -> what to run. */
+  /** Task state name -> what to run. */
   tasks: Map<string, TaskSpec>;
-  /** Internal name -> name in the definition, for renamed states. */
-  displayNames: Map<string, string>;
-  /** Internal names of Task states that stand for a DISTRIBUTED Map. */
+  /** Names of the Task states that stand for a DISTRIBUTED Map. */
   distributedMaps: Set<string>;
   /** DISTRIBUTED Map specs reachable from this machine (not nested ones' children). */
   mapSpecs: DistributedMapSpec[];
@@ -110,45 +109,30 @@ export function compileDefinition(definitionText: string, opts: CompileOptions):
   if (def.QueryLanguage !== undefined && def.QueryLanguage !== 'JSONPath') {
     throw new InvalidDefinition(`QueryLanguage ${def.QueryLanguage} is not supported locally (JSONPath only)`);
   }
-  return compileNamespace(structuredClone(def), opts, 'the definition');
+  return compileNamespace(cloneJson(def), opts, 'the definition');
 }
 
 /** A namespace is a machine plus its inline Map processors and Parallel branches (one handler table). */
 function compileNamespace(root: Json, opts: CompileOptions, where: string): CompiledMachine {
-  const allNames = new Set<string>();
-  collectNames(root, allNames);
   const out: CompiledMachine = {
     machine: undefined as unknown as StateMachine,
     tasks: new Map(),
-    displayNames: new Map(),
     distributedMaps: new Set(),
     mapSpecs: [],
   };
-  compileScope(root, opts, out, allNames, where);
+  compileScope(root, opts, out, where);
   const { StartAt, States, TimeoutSeconds, Comment, Version } = root;
   out.machine = new StateMachine({ StartAt, States, TimeoutSeconds, Comment, Version } as never, { validationOptions: { noValidate: true } });
   return out;
 }
 
-function collectNames(scope: Scope, names: Set<string>): void {
-  for (const [name, state] of Object.entries<Json>(scope.States ?? {})) {
-    names.add(name);
-    if (state.Type === 'Parallel') for (const b of state.Branches ?? []) collectNames(b, names);
-    if (state.Type === 'Map') {
-      const proc = state.ItemProcessor ?? state.Iterator;
-      if (proc && proc.ProcessorConfig?.Mode !== 'DISTRIBUTED') collectNames(proc, names);
-    }
-  }
-}
-
-function compileScope(scope: Scope, opts: CompileOptions, out: CompiledMachine, allNames: Set<string>, where: string): void {
-  const renames = new Map<string, string>();
+function compileScope(scope: Scope, opts: CompileOptions, out: CompiledMachine, where: string): void {
   for (const [name, state] of Object.entries<Json>(scope.States)) {
     const at = `state "${name}" in ${where}`;
     checkJsonPathOnly(state, at);
     switch (state.Type) {
       case 'Task':
-        registerTask(name, state, compileTask(state, opts, at), out, allNames, renames);
+        registerTask(name, compileTask(state, opts, at), out);
         break;
       case 'Map': {
         const proc = state.ItemProcessor ?? state.Iterator;
@@ -158,20 +142,20 @@ function compileScope(scope: Scope, opts: CompileOptions, out: CompiledMachine, 
           const task = rewriteDistributedMap(state);
           scope.States[name] = task;
           out.mapSpecs.push(spec);
-          registerTask(name, task, { name, resource: 'distributedMap', task: { kind: 'distributedMap', map: spec } }, out, allNames, renames);
-          out.distributedMaps.add(renames.get(name) ?? name);
+          registerTask(name, { name, resource: 'distributedMap', task: { kind: 'distributedMap', map: spec } }, out);
+          out.distributedMaps.add(name);
         } else {
           for (const f of ['ItemReader', 'ItemBatcher', 'ResultWriter', 'ToleratedFailurePercentage', 'ToleratedFailureCount', 'ToleratedFailurePercentagePath', 'ToleratedFailureCountPath']) {
             if (state[f] !== undefined) throw new InvalidDefinition(`${at}: ${f} needs ProcessorConfig.Mode DISTRIBUTED`);
           }
           addHeartbeatToTimeoutMatchers(state);
-          compileScope(proc, opts, out, allNames, `the ItemProcessor of ${at}`);
+          compileScope(proc, opts, out, `the ItemProcessor of ${at}`);
         }
         break;
       }
       case 'Parallel':
         addHeartbeatToTimeoutMatchers(state);
-        (state.Branches ?? []).forEach((b: Scope, i: number) => compileScope(b, opts, out, allNames, `branch ${i} of ${at}`));
+        (state.Branches ?? []).forEach((b: Scope, i: number) => compileScope(b, opts, out, `branch ${i} of ${at}`));
         break;
       case 'Choice':
         for (const rule of state.Choices ?? []) if (rule.Condition !== undefined) throw new InvalidDefinition(`${at}: JSONata Condition is not supported`);
@@ -185,7 +169,6 @@ function compileScope(scope: Scope, opts: CompileOptions, out: CompiledMachine, 
         throw new InvalidDefinition(`${at}: unknown state Type ${state.Type}`);
     }
   }
-  if (renames.size > 0) applyRenames(scope, renames);
 }
 
 function checkJsonPathOnly(state: Json, at: string): void {
@@ -253,31 +236,10 @@ function classifyResource(resource: string, opts: CompileOptions, at: string): T
   throw new InvalidDefinition(`${at}: Task Resource ${resource} is not supported locally`);
 }
 
-function registerTask(name: string, state: Json, spec: TaskSpec, out: CompiledMachine, allNames: Set<string>, renames: Map<string, string>): void {
-  let internal = name;
-  if (out.tasks.has(name)) {
-    for (let i = 2; allNames.has(internal) || out.tasks.has(internal); i++) internal = `${name} #${i}`;
-    allNames.add(internal);
-    renames.set(name, internal);
-    out.displayNames.set(internal, name);
-  }
+function registerTask(name: string, spec: TaskSpec, out: CompiledMachine): void {
+  if (out.tasks.has(name)) throw new InvalidDefinition(`Duplicate state name ${name}`);
   spec.name = name;
-  out.tasks.set(internal, spec);
-  void state;
-}
-
-function applyRenames(scope: Scope, renames: Map<string, string>): void {
-  const to = (n: string) => renames.get(n) ?? n;
-  scope.StartAt = to(scope.StartAt);
-  const states: Record<string, Json> = {};
-  for (const [name, state] of Object.entries<Json>(scope.States)) {
-    if (state.Next) state.Next = to(state.Next);
-    if (state.Default) state.Default = to(state.Default);
-    for (const c of state.Catch ?? []) c.Next = to(c.Next);
-    for (const c of state.Choices ?? []) if (c.Next) c.Next = to(c.Next);
-    states[to(name)] = state;
-  }
-  scope.States = states;
+  out.tasks.set(name, spec);
 }
 
 function addHeartbeatToTimeoutMatchers(state: Json): void {
@@ -335,7 +297,7 @@ function compileDistributedMap(name: string, state: Json, opts: CompileOptions, 
   }
   const procDef = { StartAt: proc.StartAt, States: proc.States, Comment: proc.Comment };
   spec.processorDefinition = JSON.stringify(procDef);
-  spec.processor = compileNamespace(structuredClone(procDef), { ...opts, type: executionType }, `the ItemProcessor of ${at}`);
+  spec.processor = compileNamespace(cloneJson(procDef), { ...opts, type: executionType }, `the ItemProcessor of ${at}`);
   return spec;
 }
 
@@ -372,4 +334,9 @@ function rewriteDistributedMap(state: Json): Json {
   }
   addHeartbeatToTimeoutMatchers(task);
   return task;
+}
+
+/** A clone made in this module's realm (structuredClone's objects fail the library's plain-object test under jest). */
+function cloneJson<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v));
 }

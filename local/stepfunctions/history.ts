@@ -86,7 +86,7 @@ export class StateEventRecorder {
       case 'MapIterationSucceeded':
       case 'MapIterationFailed': {
         const key = `mapIteration${ev.type.slice('MapIteration'.length)}EventDetails`;
-        h.add(ev.type, { [key]: { name: this.display(ev.parentState!.name), index: ev.index } });
+        h.add(ev.type, { [key]: { name: ev.parentState!.name, index: ev.index } });
         return;
       }
       default:
@@ -94,13 +94,8 @@ export class StateEventRecorder {
     }
   }
 
-  private display(internal: string): string {
-    return this.compiled.displayNames.get(internal) ?? internal;
-  }
-
   private stateOf(ev: LibEvent): { name: string; type: string } {
-    const internal = ev.state!.name;
-    const type = this.compiled.distributedMaps.has(internal) ? 'Map' : ev.state!.type;
-    return { name: this.display(internal), type };
+    const name = ev.state!.name;
+    return { name, type: this.compiled.distributedMaps.has(name) ? 'Map' : ev.state!.type };
   }
 }

@@ -80,7 +80,7 @@ const DDB = { putItem: PutItemCommand, getItem: GetItemCommand, updateItem: Upda
 export async function dynamodb(client: DynamoDBClient, op: keyof typeof DDB, params: unknown): Promise<unknown> {
   const Cmd = DDB[op] as unknown as new (input: unknown) => Parameters<DynamoDBClient['send']>[0];
   try {
-    const out = (await client.send(new Cmd(params), { abortSignal: AbortSignal.timeout(CALL_TIMEOUT_MS) })) as Record<string, unknown>;
+    const out = (await client.send(new Cmd(params), { abortSignal: AbortSignal.timeout(CALL_TIMEOUT_MS) })) as unknown as Record<string, unknown>;
     const { $metadata, ...rest } = out;
     void $metadata;
     return rest;

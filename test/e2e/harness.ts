@@ -19,7 +19,8 @@ export interface Harness {
 
 export async function startHarness(options: LedgerFlowOptions = {}): Promise<Harness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledgerflow-e2e-'));
-  const flow = await startLedgerFlow({ synth: false, dataDir, demoUsers: 3, startSchedules: false, log: () => undefined, ...options });
+  const log = process.env.LEDGERFLOW_TEST_LOG ? (line: string) => fs.appendFileSync(process.env.LEDGERFLOW_TEST_LOG!, line + '\n') : () => undefined;
+  const flow = await startLedgerFlow({ synth: false, dataDir, demoUsers: 3, startSchedules: false, log, ...options });
   const sfn = new SFNClient({ endpoint: flow.endpoints.stepfunctions, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 
   const api: Harness['api'] = async (method, pathname, body, headers = {}) => {
