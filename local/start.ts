@@ -3,11 +3,14 @@
  * services, starts the sandbox bank, seeds demo users, runs the daily refresh once, keeps serving.
  *
  * Environment: LEDGERFLOW_DEMO_USERS (default 25), LEDGERFLOW_BANK_DATE (YYYY-MM-DD, default today),
- * LEDGERFLOW_PORT_{API,STEPFUNCTIONS,DYNAMODB,S3,BANK} (default: fixed ports below; 0 = any free port).
+ * LEDGERFLOW_PORT_{API,STEPFUNCTIONS,DYNAMODB,S3,BANK,EVENTBRIDGE} (default: fixed ports below; 0 = any free port).
  */
 import * as path from 'node:path';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ROOT, startLedgerFlow, writeEndpoints } from './ledgerflow';
+import { quietSdkNodeWarning } from './quiet-sdk-warning';
+
+quietSdkNodeWarning();
 
 const port = (name: string, fallback: number) => Number(process.env[`LEDGERFLOW_PORT_${name}`] ?? fallback);
 
@@ -18,7 +21,14 @@ async function main() {
     dataDir,
     demoUsers: Number(process.env.LEDGERFLOW_DEMO_USERS ?? 25),
     bank: { date: process.env.LEDGERFLOW_BANK_DATE ?? new Date().toISOString().slice(0, 10) },
-    ports: { api: port('API', 4000), stepfunctions: port('STEPFUNCTIONS', 4001), dynamodb: port('DYNAMODB', 4002), s3: port('S3', 4003), bank: port('BANK', 4004) },
+    ports: {
+      api: port('API', 4000),
+      stepfunctions: port('STEPFUNCTIONS', 4001),
+      dynamodb: port('DYNAMODB', 4002),
+      s3: port('S3', 4003),
+      bank: port('BANK', 4004),
+      eventbridge: port('EVENTBRIDGE', 4005),
+    },
   });
   const file = writeEndpoints(dataDir, flow.endpoints);
   console.log(`LedgerFlow is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s). Endpoints (${path.relative(process.cwd(), file)}):`);
@@ -39,7 +49,7 @@ async function main() {
   const dailyArn = await flow.runDaily();
   console.log(`Daily refresh started: ${dailyArn}`);
   const sfn = new SFNClient({ endpoint: flow.endpoints.stepfunctions, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  for (;;) {
+  while (!stopping) {
     const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn: dailyArn }));
     if (status !== 'RUNNING') {
       console.log(`Daily refresh ${status} after ${((Date.now() - started) / 1000).toFixed(1)} s; ${flow.demoUsers.length} demo users.`);

@@ -98,6 +98,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamoPort = ports.dynamodb || (await freePort());
     const sfnPort = ports.stepfunctions || (await freePort());
     const dynamoStarting = startDynamoDbLocal({ dbPath: path.join(dataDir, 'dynamodb'), port: dynamoPort, log: (l) => log(l) });
+    dynamoStarting.catch(() => {}); // awaited below; a failure meanwhile must not be an unhandled rejection
     cleanups.push(async () => { await (await dynamoStarting.catch(() => undefined))?.stop(); });
 
     const s3 = await startS3Local({ directory: path.join(dataDir, 's3'), port: ports.s3 ?? 0 });

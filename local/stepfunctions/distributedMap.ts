@@ -78,17 +78,27 @@ export async function runDistributedMap(spec: DistributedMapSpec, input: unknown
     itemCounts: { total: 0, succeeded: 0, failed: 0, aborted: 0, pending: 0, running: 0, timedOut: 0 },
   };
   host.mapRunStarted(status);
+  // Recorded as the parent stops, so it lands before the parent's ExecutionAborted.
+  const onAbort = () => {
+    status.status = 'ABORTED';
+    status.stopDate = new Date();
+    host.record('MapRunAborted');
+  };
+  host.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const out = await run(spec, input, host, mapRunArn, runId, status);
     status.status = 'SUCCEEDED';
     host.record('MapRunSucceeded');
     return out;
   } catch (e) {
-    status.status = host.signal.aborted ? 'ABORTED' : 'FAILED';
-    host.record(host.signal.aborted ? 'MapRunAborted' : 'MapRunFailed', host.signal.aborted ? undefined : { mapRunFailedEventDetails: { error: (e as Error).name, cause: (e as Error).message } });
+    if (!host.signal.aborted) {
+      status.status = 'FAILED';
+      host.record('MapRunFailed', { mapRunFailedEventDetails: { error: (e as Error).name, cause: (e as Error).message } });
+    }
     throw e;
   } finally {
-    status.stopDate = new Date();
+    host.signal.removeEventListener('abort', onAbort);
+    status.stopDate ??= new Date();
   }
 }
 

@@ -286,10 +286,13 @@ export class SfnEngine {
     ev.scheduled(input);
     ev.started();
     try {
-      const result = await Promise.race([attempt.outcome, this.perform(exec, spec, input, attempt, ev)]);
-      if (Buffer.byteLength(json(result)) > MAX_PAYLOAD_BYTES) {
+      const raw = await Promise.race([attempt.outcome, this.perform(exec, spec, input, attempt, ev)]);
+      // A task result crosses a JSON boundary on AWS: same here (drops undefined, Dates become strings).
+      const text = json(raw);
+      if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) {
         throw stateError('States.DataLimitExceeded', `The state/task returned a result exceeding ${MAX_PAYLOAD_BYTES} bytes`, { retryable: false, catchable: false });
       }
+      const result = JSON.parse(text);
       if (exec.status === 'RUNNING') ev.succeeded(result);
       return result;
     } catch (e) {

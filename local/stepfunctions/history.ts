@@ -20,11 +20,14 @@ export const HISTORY_LIMIT = 25_000;
 export class ExecutionHistory {
   readonly events: HistoryEvent[] = [];
   private overflowed = false;
+  private closed = false;
 
   constructor(private readonly onOverflow: () => void) {}
 
   add(type: string, details?: Record<string, unknown>, terminal = false): void {
-    if (this.events.length >= HISTORY_LIMIT && !terminal) {
+    if (this.closed) return; // nothing follows the Execution{Succeeded,Failed,Aborted,TimedOut} event
+    if (terminal) this.closed = true;
+    else if (this.events.length >= HISTORY_LIMIT) {
       if (!this.overflowed) {
         this.overflowed = true;
         this.onOverflow();

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { nextFireTime, parseScheduleExpression } from '../../local/runtime/schedule-expression';
+import { LocalScheduler } from '../../local/runtime/scheduler';
 
 const at = (iso: string) => new Date(iso);
 const next = (expr: string, after: string, anchor?: string) =>
@@ -85,5 +86,27 @@ describe('one-time expressions', () => {
   it('fires once at the given UTC time', () => {
     expect(next('at(2026-01-01T00:00:00)', '2025-12-31T23:59:00Z')).toBe('2026-01-01T00:00:00.000Z');
     expect(next('at(2026-01-01T00:00:00)', '2026-01-01T00:00:00Z')).toBeUndefined();
+  });
+});
+
+describe('LocalScheduler timers', () => {
+  it('fires an enabled schedule on its own at the scheduled time, once for at()', async () => {
+    // The next whole second at least 1 s away, in at()'s format (UTC, second precision).
+    const when = new Date(Math.ceil((Date.now() + 1000) / 1000) * 1000);
+    const expr = `at(${when.toISOString().slice(0, 19)})`;
+    const fired: Array<{ input?: string; at: number }> = [];
+    const scheduler = new LocalScheduler(
+      [{ logicalId: 'Once', name: 'once', expression: expr, enabled: true, target: { arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:x', input: '{"n":1}' } }],
+      async (target) => { fired.push({ input: target.input, at: Date.now() }); return 'started'; },
+    );
+    scheduler.start();
+    expect(scheduler.next('once')?.getTime()).toBe(when.getTime());
+    await new Promise((r) => setTimeout(r, when.getTime() - Date.now() + 500));
+    scheduler.stop();
+    expect(fired).toHaveLength(1);
+    expect(fired[0].input).toBe('{"n":1}');
+    expect(fired[0].at).toBeGreaterThanOrEqual(when.getTime());
+    expect(scheduler.fired.map((f) => [f.schedule, f.result])).toEqual([['once', 'started']]);
+    expect(scheduler.next('once')).toBeUndefined();
   });
 });

@@ -465,3 +465,39 @@ test('definitions the local engine cannot honour are refused with InvalidDefinit
   const names = (await client.send(new ListStateMachinesCommand({}))).stateMachines!.map((m) => m.name);
   expect(names).not.toContain('jsonata');
 });
+
+test('Parallel branches run their Tasks; a Lambda ARN resource records LambdaFunction* events', async () => {
+  fns.inc = (p: { v: number }) => ({ v: p.v + 1 });
+  fns.neg = (p: { v: number }) => ({ v: -p.v });
+  const arn = await create('parallel', {
+    StartAt: 'Both',
+    States: {
+      Both: {
+        Type: 'Parallel',
+        Branches: [
+          { StartAt: 'Inc', States: { Inc: { ...invoke('inc'), OutputPath: '$.Payload', End: true } } },
+          { StartAt: 'Neg', States: { Neg: { Type: 'Task', Resource: fnArn('neg'), End: true } } },
+        ],
+        End: true,
+      },
+    },
+  });
+  const r = await run(arn, { v: 5 });
+  expect(r.status).toBe('SUCCEEDED');
+  expect(r.out).toEqual([{ v: 6 }, { v: -5 }]);
+  const h = await fullHistory(client, r.executionArn);
+  expect(count(h, 'ParallelStateEntered')).toBe(1);
+  expect(count(h, 'ParallelStateSucceeded')).toBe(1);
+  expect(count(h, 'TaskSucceeded')).toBe(1);
+  expect(h.find((e) => e.type === 'LambdaFunctionScheduled')?.lambdaFunctionScheduledEventDetails).toMatchObject({ resource: fnArn('neg'), input: '{"v":5}' });
+  expect(h.find((e) => e.type === 'LambdaFunctionSucceeded')?.lambdaFunctionSucceededEventDetails?.output).toBe('{"v":-5}');
+});
+
+test('execution TimeoutSeconds ends the execution as TIMED_OUT', async () => {
+  const arn = await create('exec-timeout', { TimeoutSeconds: 1, StartAt: 'Nap', States: { Nap: { Type: 'Wait', Seconds: 30, End: true } } });
+  const r = await run(arn, {});
+  expect(r.status).toBe('TIMED_OUT');
+  const h = await fullHistory(client, r.executionArn);
+  expect(h.map((e) => e.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionTimedOut']);
+  expect(h[2].executionTimedOutEventDetails?.error).toBe('States.Timeout');
+});

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, DescribeMapRunCommand, ListExecutionsCommand, ListMapRunsCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, DescribeMapRunCommand, ListExecutionsCommand, ListMapRunsCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { LocalStepFunctions } from '../../local/stepfunctions';
 import { count, fnArn, fullHistory, lambdaHost, namedError, sfnClient, sleep, waitForEnd, type TestFn } from './helpers';
 
@@ -206,4 +206,34 @@ test('Distributed Map over CSV with ItemBatcher and no ResultWriter returns the 
   expect(children.executions![0].executionArn).toMatch(/:express:batches\/Batches:/);
   const h = await fullHistory(client, executionArn!);
   expect(count(h, 'MapRunSucceeded')).toBe(1);
+});
+
+test('StopExecution on the parent aborts the running Map Run and its child executions', async () => {
+  const def = {
+    StartAt: 'Fan',
+    States: {
+      Fan: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        MaxConcurrency: 3,
+        ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'Nap', States: { Nap: { Type: 'Wait', Seconds: 30, End: true } } },
+        End: true,
+      },
+    },
+  };
+  const { stateMachineArn } = await client.send(new CreateStateMachineCommand({ name: 'stoppable-map', definition: JSON.stringify(def), roleArn: 'arn:aws:iam::123456789012:role/x' }));
+  const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ items: [1, 2, 3, 4, 5].map((n) => ({ n })) }) }));
+  const childArn = `${stateMachineArn}/Fan`;
+  for (let i = 0; ; i++) {
+    const l = await client.send(new ListExecutionsCommand({ stateMachineArn: childArn }));
+    if ((l.executions ?? []).length === 3) break;
+    if (i > 200) throw new Error('children did not start');
+    await sleep(10);
+  }
+  await client.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'enough' }));
+  expect((await waitForEnd(client, executionArn!)).status).toBe('ABORTED');
+  const children = await client.send(new ListExecutionsCommand({ stateMachineArn: childArn }));
+  expect(children.executions!.map((e) => e.status)).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
+  const h = await fullHistory(client, executionArn!);
+  expect(h[h.length - 1].type).toBe('ExecutionAborted');
 });

@@ -6,10 +6,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CreateTableCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateStateMachineCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { LocalStepFunctions } from '../../local/stepfunctions';
-import { dynamoClient, startDynamoDbLocal, type DynamoDbLocal } from '../../local/runtime/dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/runtime/dynamodb-local';
 import { freePort } from '../../local/runtime/ports';
 import { sfnClient, waitForEnd } from './helpers';
 
@@ -23,7 +23,13 @@ let client: SFNClient;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfn-ddb-'));
   db = await startDynamoDbLocal({ dbPath: dir, port: await freePort() });
-  ddb = dynamoClient(db.endpoint);
+  ddb = new DynamoDBClient({
+    endpoint: db.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: 10_000, connectionTimeout: 2_000 },
+  });
   await ddb.send(
     new CreateTableCommand({
       TableName: TABLE,

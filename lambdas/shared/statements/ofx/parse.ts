@@ -10,13 +10,16 @@
  */
 import { StatementParseError, UnsupportedStatementError, type SourceLocation } from '../../errors';
 import type { AccountType, Balance, NormalizedStatement, NormalizedTransaction, ParsedFile, StatementClosing } from '../../model';
-import { amountAt, lineOf, quote } from '../common';
+import { amountAt, lineOf, quote, tryAmount } from '../common';
 import { decodeStatement } from '../decode';
 import { parseOfxDate } from './date';
 import { checkStatus } from './status';
 import { buildTree, child, leaf, pathOf, type OfxNode } from './tree';
 
 class Ctx {
+  /** Parsed dates by their raw text: a statement repeats the same few dates many times. */
+  private readonly dates = new Map<string, string>();
+
   constructor(readonly src: string) {}
 
   /** Location of a node, or of a missing leaf `name` inside it. */
@@ -25,7 +28,11 @@ class Ctx {
   }
 
   amount(node: OfxNode | undefined, parent: OfxNode, name: string): string {
-    return amountAt(node?.value, name, node ? this.at(node) : this.at(parent, name));
+    const text = node?.value ?? '';
+    const amount = tryAmount(text);
+    if (amount !== undefined) return amount;
+    // error path only: locations cost a line count
+    return amountAt(text, name, node ? this.at(node) : this.at(parent, name));
   }
 
   date(node: OfxNode | undefined, parent: OfxNode, name: string, required: true): string;
@@ -36,7 +43,11 @@ class Ctx {
       if (required) throw new StatementParseError('MISSING_FIELD', `${name} is missing`, node ? this.at(node) : this.at(parent, name));
       return undefined;
     }
-    const iso = parseOfxDate(raw);
+    let iso = this.dates.get(raw);
+    if (iso === undefined) {
+      iso = parseOfxDate(raw);
+      if (iso !== undefined && this.dates.size < 4096) this.dates.set(raw, iso);
+    }
     if (iso === undefined) throw new StatementParseError('INVALID_DATE', `${name} ${quote(raw)} is not an OFX date`, this.at(node!));
     return iso;
   }

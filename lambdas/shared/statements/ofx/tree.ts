@@ -94,10 +94,12 @@ function truncated(src: string, offset: number, what: string): StatementParseErr
 
 /**
  * Reads the text run starting at `from` up to the next markup. Returns the trimmed, decoded text
- * ('' when blank) and the index of the '<' that ends it (src.length at EOF).
+ * ('' when blank) and sets textEnd to the index of the '<' that ends it (src.length at EOF).
  * A '<' not followed by a name, '/', '!' or '?' is literal text; CDATA sections are part of the text.
  */
-function readText(src: string, from: number): { text: string; end: number } {
+let textEnd = 0; // second result of readText (a module variable: no result object per element)
+
+function readText(src: string, from: number): string {
   let pieces: string | undefined;
   let segStart = from;
   let i = from;
@@ -122,9 +124,10 @@ function readText(src: string, from: number): { text: string; end: number } {
     }
     i = lt + 1; // literal '<'
   }
-  if (pieces === undefined) return { text: trimmedSlice(src, from, i), end: i };
+  textEnd = i;
+  if (pieces === undefined) return trimmedSlice(src, from, i);
   pieces += decodeSegment(src, segStart, i);
-  return { text: pieces.trim(), end: i };
+  return pieces.trim();
 }
 
 function decodeSegment(src: string, a: number, b: number): string {
@@ -237,8 +240,8 @@ export function buildTree(src: string): OfxTree {
       continue;
     }
 
-    const { text, end } = readText(src, gt + 1);
-    pos = end;
+    const text = readText(src, gt + 1);
+    pos = textEnd;
     if (text !== '') {
       attach(makeNode(name, text, parent, lt));
     } else {
