@@ -48,6 +48,22 @@ export interface LedgerFlow {
   stop(): Promise<void>;
 }
 
+/** Inputs of the cloud assembly: when none is newer than cdk.out, synthesizing again changes nothing. */
+const SYNTH_INPUTS = ['bin', 'lib', 'lambdas', 'statemachines', 'cdk.json', 'package-lock.json'];
+
+function newestMtime(p: string): number {
+  const stat = fs.statSync(p);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return fs.readdirSync(p).reduce((max, name) => Math.max(max, newestMtime(path.join(p, name))), stat.mtimeMs);
+}
+
+export function isSynthFresh(cdkOut = path.join(ROOT, 'cdk.out')): boolean {
+  const manifest = path.join(cdkOut, 'manifest.json');
+  if (!fs.existsSync(manifest)) return false;
+  const inputs = Math.max(...SYNTH_INPUTS.map((p) => path.join(ROOT, p)).filter((p) => fs.existsSync(p)).map(newestMtime));
+  return fs.statSync(manifest).mtimeMs > inputs;
+}
+
 export function synth(cdkOut = path.join(ROOT, 'cdk.out')): void {
   // Another synth into the same folder holds a lock; wait for it rather than fail.
   for (let attempt = 1; ; attempt++) {

@@ -6,6 +6,7 @@ const SDK_NODE_WARNING = /NodeVersionSupportWarning|NodeDeprecationWarning|will 
 
 export function quietSdkNodeWarning(): void {
   process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === 'string' ? warning : `${warning.name} ${warning.message}`;

@@ -1,11 +1,12 @@
 /**
  * ListUsers: writes the daily manifest (one refresh input per user) to S3 for the Distributed Map.
  * Connections waiting for their user (bad password, locked, MFA) are skipped until the user acts;
- * connections of an institution whose circuit is open are deferred, not failed.
+ * connections of an institution whose circuit is open (still cooling down) are deferred, not failed;
+ * once the cooldown is over they are listed again so their downloads probe the institution.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../shared/aws';
-import { readCircuit } from '../shared/circuit';
+import { isCoolingDown, readCircuit } from '../shared/circuit';
 import { bucketName } from '../shared/config';
 import { stableId } from '../shared/hash';
 import { s3Keys } from '../shared/keys';
@@ -30,7 +31,7 @@ export async function handler(event: ListUsersInput) {
   if (typeof event?.runId !== 'string' || !event.runId) throw new TypeError('list-users input is missing runId');
   const circuitOpen = new Map<string, boolean>();
   const isOpen = async (institutionId: string) => {
-    if (!circuitOpen.has(institutionId)) circuitOpen.set(institutionId, (await readCircuit(institutionId)).state !== 'CLOSED');
+    if (!circuitOpen.has(institutionId)) circuitOpen.set(institutionId, isCoolingDown(await readCircuit(institutionId)));
     return circuitOpen.get(institutionId)!;
   };
 

@@ -3,7 +3,9 @@
  * container shares it:
  *   CLOSED --(threshold failures within window)--> OPEN --(cooldown passed, one caller wins the
  *   probe)--> HALF_OPEN --success--> CLOSED, --failure--> OPEN again.
- * While OPEN or while a probe is out, callers fail fast without touching the bank.
+ * While OPEN, callers are rejected without touching the bank; while a probe is out, callers wait
+ * for its verdict (bounded) instead of calling. Every state change is a conditional write, so
+ * concurrent Lambdas neither lose failures nor open (or probe) twice.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './aws';
@@ -24,14 +26,24 @@ export interface Circuit {
   openings: number;
 }
 
+/** call: the circuit is closed; probe: this caller tests the bank; reject: open, do not call; wait: a probe is out. */
+export type Admission = 'call' | 'probe' | 'reject' | 'wait';
+
 export const circuitSettings = () => ({
   threshold: envNumber('CIRCUIT_FAILURE_THRESHOLD', 5),
   windowMs: envNumber('CIRCUIT_WINDOW_SECONDS', 60) * 1000,
   cooldownMs: envNumber('CIRCUIT_COOLDOWN_SECONDS', 30) * 1000,
   probeMs: envNumber('CIRCUIT_PROBE_SECONDS', 60) * 1000,
+  /** How long a caller waits for another caller's probe before giving up (a transient error). */
+  probeWaitMs: envNumber('CIRCUIT_PROBE_WAIT_SECONDS', 10) * 1000,
 });
 
 const key = (institutionId: string) => ({ pk: institutionPk(institutionId), sk: CIRCUIT_SK });
+const NAMES = { '#state': 'state' };
+
+function isConditionFailure(e: unknown): boolean {
+  return (e as Error)?.name === 'ConditionalCheckFailedException';
+}
 
 export async function readCircuit(institutionId: string): Promise<Circuit> {
   const out = await dynamo().send(new GetCommand({ TableName: tableName(), Key: key(institutionId), ConsistentRead: true }));
@@ -47,14 +59,20 @@ export async function readCircuit(institutionId: string): Promise<Circuit> {
   };
 }
 
-/** 'call' when the bank may be called (closed, or this caller won the half-open probe); 'reject' to fail fast. */
-export async function admit(institutionId: string, now = Date.now()): Promise<'call' | 'probe' | 'reject'> {
+/** True while the institution should not be called at all: open and still cooling down. */
+export function isCoolingDown(c: Circuit, now = Date.now()): boolean {
+  return c.state === 'OPEN' && now < (c.openedAt ?? 0) + circuitSettings().cooldownMs;
+}
+
+/** One look at the circuit; see Admission. */
+export async function admit(institutionId: string, now = Date.now()): Promise<Admission> {
   const s = circuitSettings();
   const c = await readCircuit(institutionId);
   if (c.state === 'CLOSED') return 'call';
-  const probeDue = c.state === 'OPEN' ? now >= (c.openedAt ?? 0) + s.cooldownMs : now >= (c.probeUntil ?? 0);
-  if (!probeDue) return 'reject';
-  // Exactly one caller wins the probe: the update is conditional on the state it read.
+  if (isCoolingDown(c, now)) return 'reject';
+  if (c.state === 'HALF_OPEN' && now < (c.probeUntil ?? 0)) return 'wait';
+  // Cooldown over (or the last probe's lease ran out): exactly one caller wins the probe, because
+  // the update is conditional on the state it read.
   try {
     await dynamo().send(
       new UpdateCommand({
@@ -62,17 +80,34 @@ export async function admit(institutionId: string, now = Date.now()): Promise<'c
         Key: key(institutionId),
         UpdateExpression: 'SET #state = :half, probeUntil = :until',
         ConditionExpression: '#state = :seen AND (attribute_not_exists(probeUntil) OR probeUntil = :seenProbe)',
-        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeNames: NAMES,
         ExpressionAttributeValues: { ':half': 'HALF_OPEN', ':until': now + s.probeMs, ':seen': c.state, ':seenProbe': c.probeUntil ?? -1 },
       }),
     );
     return 'probe';
   } catch (e) {
-    if ((e as Error).name === 'ConditionalCheckFailedException') return 'reject';
+    if (isConditionFailure(e)) return 'wait'; // another caller took the probe a moment ago
     throw e;
   }
 }
 
+/**
+ * Admission that waits out another caller's probe (polling, bounded by CIRCUIT_PROBE_WAIT_SECONDS):
+ * once the probe reports, the circuit is CLOSED (call) or OPEN again (reject). 'wait' only when
+ * the probe did not report in time.
+ */
+export async function awaitAdmission(institutionId: string): Promise<Admission> {
+  const deadline = Date.now() + circuitSettings().probeWaitMs;
+  let pause = 200;
+  for (;;) {
+    const admission = await admit(institutionId);
+    if (admission !== 'wait' || Date.now() + pause > deadline) return admission;
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    pause = Math.min(pause * 1.5, 1000);
+  }
+}
+
+/** The bank answered: the circuit closes (a successful probe) and the failure count starts over. */
 export async function recordSuccess(institutionId: string): Promise<void> {
   const c = await readCircuit(institutionId);
   if (c.state === 'CLOSED' && c.failures === 0) return;
@@ -81,47 +116,90 @@ export async function recordSuccess(institutionId: string): Promise<void> {
       TableName: tableName(),
       Key: key(institutionId),
       UpdateExpression: 'SET #state = :closed, failures = :zero REMOVE probeUntil, openedAt',
-      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeNames: NAMES,
       ExpressionAttributeValues: { ':closed': 'CLOSED', ':zero': 0 },
     }),
   );
 }
 
-/** Counts a failure of the institution itself (down, timeout, 5xx, reset), never a user's bad password. */
+/**
+ * Counts a failure of the institution itself (down, timeout, 5xx, reset), never a user's bad
+ * password. Returns the state after counting it.
+ */
 export async function recordFailure(institutionId: string, now = Date.now()): Promise<CircuitState> {
   const s = circuitSettings();
-  const c = await readCircuit(institutionId);
-  if (c.state === 'HALF_OPEN' || c.state === 'OPEN') {
-    // A failed probe (or a straggler from before the opening) re-opens for a full cooldown.
-    if (c.state === 'HALF_OPEN') await open(institutionId, now, c);
-    return 'OPEN';
+  // Optimistic concurrency: each write is conditional on what was read; a lost race re-reads.
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const c = await readCircuit(institutionId);
+    if (c.state === 'OPEN') return 'OPEN'; // a straggler from before the opening: already counted enough
+    try {
+      // A failed probe re-opens for a full cooldown.
+      if (c.state === 'HALF_OPEN') return (await open(institutionId, now, c)) ? 'OPEN' : (await readCircuit(institutionId)).state;
+      const failures = await countFailure(institutionId, c, now, s.windowMs);
+      if (failures < s.threshold) return 'CLOSED';
+      await open(institutionId, now, c);
+      return 'OPEN';
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
   }
-  const inWindow = now - c.windowStart <= s.windowMs;
-  const failures = inWindow ? c.failures + 1 : 1;
-  if (failures >= s.threshold) {
-    await open(institutionId, now, c);
-    return 'OPEN';
-  }
-  await dynamo().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: key(institutionId),
-      UpdateExpression: 'SET #state = :closed, failures = :failures, windowStart = :start',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':closed': 'CLOSED', ':failures': failures, ':start': inWindow ? c.windowStart : now },
-    }),
-  );
-  return 'CLOSED';
+  return (await readCircuit(institutionId)).state;
 }
 
-async function open(institutionId: string, now: number, c: Circuit): Promise<void> {
+/** Adds one failure to the current window (or starts a new window); returns the count. */
+async function countFailure(institutionId: string, c: Circuit, now: number, windowMs: number): Promise<number> {
+  const inWindow = c.failures > 0 && now - c.windowStart <= windowMs;
+  if (inWindow) {
+    const out = await dynamo().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key(institutionId),
+        UpdateExpression: 'ADD failures :one',
+        ConditionExpression: '#state = :closed AND windowStart = :start',
+        ExpressionAttributeNames: NAMES,
+        ExpressionAttributeValues: { ':one': 1, ':closed': 'CLOSED', ':start': c.windowStart },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.failures);
+  }
   await dynamo().send(
     new UpdateCommand({
       TableName: tableName(),
       Key: key(institutionId),
-      UpdateExpression: 'SET #state = :open, openedAt = :now, failures = :zero, windowStart = :now, openings = :openings REMOVE probeUntil',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':open': 'OPEN', ':now': now, ':zero': 0, ':openings': c.openings + 1 },
+      UpdateExpression: 'SET #state = :closed, failures = :one, windowStart = :now',
+      ConditionExpression: 'attribute_not_exists(pk) OR (#state = :closed AND (attribute_not_exists(failures) OR failures = :seen))',
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: { ':closed': 'CLOSED', ':one': 1, ':now': now, ':seen': c.failures },
     }),
   );
+  return 1;
+}
+
+/** Opens the circuit unless another caller changed it since `c` was read (then false). */
+async function open(institutionId: string, now: number, c: Circuit): Promise<boolean> {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key(institutionId),
+        UpdateExpression: 'SET #state = :open, openedAt = :now, failures = :zero, windowStart = :now ADD openings :one REMOVE probeUntil',
+        ConditionExpression:
+          c.state === 'HALF_OPEN' ? '#state = :seen AND probeUntil = :seenProbe' : 'attribute_not_exists(pk) OR #state = :seen',
+        ExpressionAttributeNames: NAMES,
+        ExpressionAttributeValues: {
+          ':open': 'OPEN',
+          ':now': now,
+          ':zero': 0,
+          ':one': 1,
+          ':seen': c.state,
+          ...(c.state === 'HALF_OPEN' ? { ':seenProbe': c.probeUntil ?? -1 } : {}),
+        },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
 }

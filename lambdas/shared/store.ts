@@ -201,6 +201,23 @@ export async function setMfaCode(userId: string, connectionId: string, code: str
   );
 }
 
+/** Forgets a used MFA answer (one-time), unless the user has given a new one since. */
+export async function clearMfaCode(userId: string, connectionId: string, usedCode: string): Promise<void> {
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: { pk: k.userPk(userId), sk: k.connectionSk(connectionId) },
+        UpdateExpression: 'REMOVE credentials.mfaCode',
+        ConditionExpression: 'credentials.mfaCode = :used',
+        ExpressionAttributeValues: { ':used': usedCode },
+      }),
+    );
+  } catch (e) {
+    if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+  }
+}
+
 export const getInstitution = (institutionId: string) => get<Institution>(k.INSTITUTIONS_PK, k.institutionSk(institutionId));
 export const listInstitutions = () => queryAll<Institution>(k.INSTITUTIONS_PK, 'INST#');
 

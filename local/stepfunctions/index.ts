@@ -27,7 +27,11 @@
  *
  * Local differences, on purpose: STANDARD and EXPRESS run alike, DescribeExecution/ListExecutions
  * /GetExecutionHistory also work for EXPRESS; executions live in memory (the last `maxExecutions`);
- * a DISTRIBUTED Map with MaxConcurrency 0/unset runs 100 children at once (AWS: up to 10,000).
+ * a DISTRIBUTED Map with MaxConcurrency 0/unset runs 100 children at once (AWS: up to 10,000);
+ * history events are AWS-shaped but previousEventId is simply the preceding event.
+ * Library limits that remain: a path that selects a falsy top-level value (an item `0`, `false`
+ * or `""` read with `$`) fails with "does not point to a value", and a Pass `Result` that is falsy
+ * is ignored; keep workflow data in objects.
  */
 import './polyfill';
 import type * as http from 'node:http';

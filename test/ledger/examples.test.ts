@@ -247,5 +247,6 @@ test('merging a year of daily 30-day downloads stays fast', () => {
   expect(ledger.stats.sourceTransactions).toBe(statements.reduce((n, s) => n + s.transactions.length, 0));
   expect(ledger.transactions).toHaveLength(all.length);
   expect(ledger.transactions.map((t) => t.externalId).sort()).toEqual(all.map((t) => t.id).sort());
+  expect(ms).toBeLessThan(15_000); // measured ~0.5 s; a quadratic regression took minutes
   process.stdout.write(`ledger merge: ${statements.length} statements, ${ledger.stats.sourceTransactions} rows -> ${ledger.transactions.length} transactions in ${ms.toFixed(0)} ms\n`);
 });

@@ -29,7 +29,7 @@
  */
 import type { PreparedStatement, PreparedTxn } from './statements';
 import { inRange } from './statements';
-import { DEDUPE_WINDOW_DAYS, compareTuples, daysBetween } from './util';
+import { DEDUPE_WINDOW_DAYS, compareTuples } from './util';
 
 export interface Cluster {
   /** Creation order: 0 = first seen. */
@@ -55,7 +55,8 @@ export interface ClusterResult {
 export function clusterTransactions(stmts: PreparedStatement[], warnings: string[]): ClusterResult {
   const clusters: Cluster[] = [];
   const byFitid = new Map<string, Cluster[]>();
-  const byAmount = new Map<string, Cluster[]>();
+  // amount -> day number -> clusters with a member of that amount on that day.
+  const byAmountDay = new Map<string, Map<number, Set<Cluster>>>();
   let unstableFitidMerges = 0;
 
   const index = (c: Cluster, t: PreparedTxn) => {
@@ -63,7 +64,11 @@ export function clusterTransactions(stmts: PreparedStatement[], warnings: string
       c.fitids.add(t.fitid);
       push(byFitid, t.fitid, c);
     }
-    if (!c.members.some((m) => m.amount === t.amount)) push(byAmount, t.amount, c);
+    let days = byAmountDay.get(t.amount);
+    if (!days) byAmountDay.set(t.amount, (days = new Map()));
+    let set = days.get(t.dayNum);
+    if (!set) days.set(t.dayNum, (set = new Set()));
+    set.add(c);
     c.members.push(t);
     c.stmts.add(t.stmt);
   };
@@ -71,15 +76,24 @@ export function clusterTransactions(stmts: PreparedStatement[], warnings: string
   for (const s of stmts) {
     const candidates: Candidate[] = [];
     for (const t of s.txns) {
-      const seen = new Set<Cluster>();
+      let byId = false;
       for (const c of t.fitid ? byFitid.get(t.fitid) ?? [] : []) {
-        seen.add(c);
-        if (!c.stmts.has(s.index)) candidates.push({ rank: [0, 0, 0, c.seq, t.pos], txn: t, cluster: c, unstable: false });
+        if (c.stmts.has(s.index)) continue;
+        candidates.push({ rank: [0, 0, 0, c.seq, t.pos], txn: t, cluster: c, unstable: false });
+        byId = true;
       }
-      for (const c of byAmount.get(t.amount) ?? []) {
-        if (seen.has(c) || c.stmts.has(s.index)) continue;
-        const best = fallbackRank(t, s, c, stmts);
-        if (best) candidates.push({ rank: [...best.rank, c.seq, t.pos], txn: t, cluster: c, unstable: best.unstable });
+      // A FITID match always outranks a fallback one, so there is no need to look further.
+      if (byId) continue;
+      const days = byAmountDay.get(t.amount);
+      if (!days) continue;
+      const seen = new Set<Cluster>();
+      for (let d = t.dayNum - DEDUPE_WINDOW_DAYS; d <= t.dayNum + DEDUPE_WINDOW_DAYS; d++) {
+        for (const c of days.get(d) ?? []) {
+          if (seen.has(c) || c.stmts.has(s.index) || (t.fitid && c.fitids.has(t.fitid))) continue;
+          seen.add(c);
+          const best = fallbackRank(t, s, c, stmts);
+          if (best) candidates.push({ rank: [...best.rank, c.seq, t.pos], txn: t, cluster: c, unstable: best.unstable });
+        }
       }
     }
     candidates.sort((a, b) => compareTuples(a.rank, b.rank));
@@ -122,7 +136,7 @@ function fallbackRank(t: PreparedTxn, s: PreparedStatement, c: Cluster, stmts: P
   let best: number[] | null = null;
   for (const m of c.members) {
     if (m.amount !== t.amount || m.status !== t.status) continue;
-    const distance = Math.abs(daysBetween(m.day, t.day));
+    const distance = Math.abs(m.dayNum - t.dayNum);
     if (distance > DEDUPE_WINDOW_DAYS) continue;
     // A pending's date does not drift between snapshots; a nearby one is a new pending.
     if (t.status === 'pending' && distance > 0) continue;
@@ -135,6 +149,7 @@ function fallbackRank(t: PreparedTxn, s: PreparedStatement, c: Cluster, stmts: P
     }
     const rank = [unstable ? 2 : 1, sameParty ? 0 : 1, distance];
     if (!best || compareTuples(rank, best) < 0) best = rank;
+    if (!unstable && sameParty && distance === 0) break; // cannot do better
   }
   return best ? { rank: best, unstable } : null;
 }

@@ -24,18 +24,30 @@
  *   diffTransactions(stored, next): { added, modified, removed }   exact by id (diff.ts)
  *   applyDiff(stored, diff): LedgerTransaction[]                    stored + diff = next
  *
- * HOW A MERGE WORKS
- *   1. statements.ts: drop other-currency statements, collapse identical re-downloads, order
- *      statements oldest -> newest by (as-of date, download time, content hash).
- *   2. cluster.ts: deduplicate across statements, one-to-one, by (account, FITID), else exact
- *      amount within DEDUPE_WINDOW_DAYS (3) preferring the same payee/description, never within
- *      one statement and never on description alone; a guarded heuristic for FITIDs that change.
- *   3. ids.ts: deterministic ids ("txn_" + sha256 of account key + FITID, or of amount, day,
- *      payee/description, status and occurrence when there is no FITID).
- *   4. pending.ts: pendings the newest statement no longer lists are linked to their posted twin
- *      (posted.pendingId) or dropped as stale; pendings it lists stay.
- *   5. balances.ts, reconcile.ts: balances from the newest statement, card owed amount from the
- *      last closing + posted since cross-checked with LEDGERBAL, statement reconciliation.
+ * HOW A MERGE WORKS (details in each module's header)
+ *   1. statements.ts: drop other-currency statements (warning), collapse identical re-downloads
+ *      (content hash ignoring download time and transaction order), order statements oldest ->
+ *      newest by (as-of date, download time, content hash). The last one is "the newest statement".
+ *   2. cluster.ts: deduplicate across statements, one-to-one, never within one statement:
+ *      by (account, FITID); else, when either side lacks a FITID, exact amount + same status +
+ *      dates within DEDUPE_WINDOW_DAYS (3) inside both statements' windows (pendings: same day),
+ *      preferring the same payee/description; never on description alone. FITIDs that change
+ *      between downloads are merged only on strong evidence (same amount and payee/description,
+ *      inside both explicit periods, neither statement knowing the other's FITID), counted in
+ *      stats.unstableFitidMerges and warned about; otherwise they stay two transactions.
+ *   3. ids.ts: "txn_" + 20 hex of sha256 over (accountKey, FITID of the oldest statement that gave
+ *      one) or, without FITID, (accountKey, amount, posted day, payee/description, status,
+ *      occurrence among identical ones). Independent of input order and repeats.
+ *   4. pending.ts: a pending the newest statement still lists stays. One it no longer lists is
+ *      linked to its posted twin (exact amount, posted 0..PENDING_POST_WINDOW_DAYS (5) days
+ *      later, no statement listing both; maximum matching) which gets pendingId, or dropped.
+ *   5. balances.ts / reconcile.ts: balances from the newest statement stating them; card owed =
+ *      last closing + posted since, cross-checked with LEDGERBAL (reconciliation.balanceMismatch);
+ *      every statement with opening and closing must satisfy opening + posted = closing.
+ *
+ * CALLER'S NOTE: the ledger is a function of the statements it is given. Transactions only appear
+ * in it while some given statement lists them, so feed every retained statement of the account,
+ * not just the latest refresh's.
  */
 import type { NormalizedTransaction } from '../model';
 import { parseAmount } from '../money';

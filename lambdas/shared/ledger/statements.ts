@@ -7,7 +7,7 @@ import type { NormalizedTransaction, TransactionStatus } from '../model';
 import { parseAmount } from '../money';
 import type { LedgerStatement } from './types';
 import { idNameOf } from './ids';
-import { canonicalJson, compareTuples, dayOf, maxIso, normText, sha256 } from './util';
+import { canonicalJson, compareTuples, dayNumber, dayOf, maxIso, normText, sha256 } from './util';
 
 export interface DayRange {
   start: string; // YYYY-MM-DD, inclusive
@@ -22,6 +22,8 @@ export interface PreparedTxn {
   fitid?: string;
   amount: string;
   day: string;
+  /** `day` as whole days since 1970-01-01, for cheap distance checks. */
+  dayNum: number;
   status: TransactionStatus;
   /** Normalized payee and description (non-empty ones), for "same party" checks. */
   parties: string[];
@@ -47,27 +49,29 @@ export interface PreparedStatement {
 }
 
 export function prepareStatements(statements: LedgerStatement[], currency: string, warnings: string[]): PreparedStatement[] {
-  const byHash = new Map<string, LedgerStatement>();
+  const byHash = new Map<string, { s: LedgerStatement; txnJson: string[] }>();
   for (const s of statements) {
     if (s.account.currency !== currency) {
       warnings.push(`statement in ${s.account.currency} ignored: the account is in ${currency}`);
       continue;
     }
-    const hash = statementHash(s);
+    const txnJson = s.transactions.map(canonicalJson);
+    const hash = hashOf(s, txnJson);
     const seen = byHash.get(hash);
     // Identical content downloaded twice: keep one, remember the later download time.
-    if (!seen || (s.receivedAt ?? '') > (seen.receivedAt ?? '')) byHash.set(hash, s);
+    if (!seen || (s.receivedAt ?? '') > (seen.s.receivedAt ?? '')) byHash.set(hash, { s, txnJson });
   }
-  const keyed = [...byHash.entries()].map(([hash, s]) => ({ hash, s, asOf: statementAsOf(s) }));
+  const keyed = [...byHash.entries()].map(([hash, v]) => ({ hash, ...v, asOf: statementAsOf(v.s) }));
   keyed.sort((a, b) => compareTuples([a.asOf, a.s.receivedAt ?? '', a.hash], [b.asOf, b.s.receivedAt ?? '', b.hash]));
-  return keyed.map(({ hash, s, asOf }, index) => prepareOne(s, hash, asOf, index));
+  return keyed.map(({ hash, s, txnJson, asOf }, index) => prepareOne(s, txnJson, hash, asOf, index));
 }
 
 /** Content hash of a statement: download time and the order of its transactions do not count. */
-export function statementHash(s: LedgerStatement): string {
-  const { receivedAt: _receivedAt, transactions, ...rest } = s;
-  const txns = transactions.map(canonicalJson).sort();
-  return sha256(canonicalJson({ ...rest, transactions: txns }));
+export const statementHash = (s: LedgerStatement): string => hashOf(s, s.transactions.map(canonicalJson));
+
+function hashOf(s: LedgerStatement, txnJson: string[]): string {
+  const { receivedAt: _receivedAt, transactions: _transactions, ...rest } = s;
+  return sha256(canonicalJson({ ...rest, transactions: [...txnJson].sort() }));
 }
 
 /** When a statement's information is from: its newest balance date or period end. */
@@ -77,10 +81,14 @@ export function statementAsOf(s: LedgerStatement): string {
   return stated ?? maxIso(s.transactions.map((t) => t.postedAt)) ?? '';
 }
 
-function prepareOne(s: LedgerStatement, hash: string, asOf: string, index: number): PreparedStatement {
+function prepareOne(s: LedgerStatement, txnJson: string[], hash: string, asOf: string, index: number): PreparedStatement {
   const txns = s.transactions
-    .map((t) => ({ t, amount: parseAmount(t.amount), fitid: t.id?.trim() || undefined }))
-    .sort((a, b) => compareTuples(txnSortKey(a.t, a.amount, a.fitid), txnSortKey(b.t, b.amount, b.fitid)))
+    .map((t, i) => {
+      const amount = parseAmount(t.amount);
+      const fitid = t.id?.trim() || undefined;
+      return { t, amount, fitid, key: [t.postedAt, amount, fitid ?? '', t.status, txnJson[i]] };
+    })
+    .sort((a, b) => compareTuples(a.key, b.key))
     .map(({ t, amount, fitid }, pos): PreparedTxn => {
       const parties = [normText(t.payee), normText(t.description)].filter((p) => p !== '');
       return {
@@ -89,6 +97,7 @@ function prepareOne(s: LedgerStatement, hash: string, asOf: string, index: numbe
         fitid,
         amount,
         day: dayOf(t.postedAt),
+        dayNum: dayNumber(t.postedAt),
         status: t.status,
         parties,
         idName: idNameOf(t),
@@ -112,10 +121,6 @@ function prepareOne(s: LedgerStatement, hash: string, asOf: string, index: numbe
     period,
     coverage: covStart && covEnd && covStart <= covEnd ? { start: covStart, end: covEnd } : undefined,
   };
-}
-
-function txnSortKey(t: NormalizedTransaction, amount: string, fitid: string | undefined): string[] {
-  return [t.postedAt, amount, fitid ?? '', t.status, canonicalJson(t)];
 }
 
 export const inRange = (r: DayRange | undefined, day: string): boolean => !!r && r.start <= day && day <= r.end;

@@ -15,6 +15,9 @@ export function dayOf(iso: string): string {
   return new Date(t).toISOString().slice(0, 10);
 }
 
+/** Whole days since 1970-01-01 of the UTC day of an ISO timestamp. */
+export const dayNumber = (iso: string): number => Math.round(Date.parse(dayOf(iso)) / DAY_MS);
+
 /** Whole days from day `a` to day `b` (b - a). */
 export function daysBetween(a: string, b: string): number {
   return Math.round((Date.parse(dayOf(b)) - Date.parse(dayOf(a))) / DAY_MS);

@@ -36,7 +36,20 @@ export interface FetchStatementsInput {
   concurrency?: number;
   /** Ask card closings (CCSTMTENDRQ, OFX 2.x) with each card statement (default true). */
   includeClosings?: boolean;
+  /** How an HTTP 429 with a short Retry-After is waited out and the same request resent. */
+  rateLimit?: RateLimitPolicy;
 }
+
+export interface RateLimitPolicy {
+  /** Longest Retry-After (seconds) waited out here; a longer one (or none) fails the download. Default 5. */
+  maxWaitSeconds: number;
+  /** Resends of one request (default 3). */
+  maxRetriesPerRequest: number;
+  /** Total seconds waited over the whole download (default 20: well inside the Lambda timeout). */
+  maxTotalWaitSeconds: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimitPolicy = { maxWaitSeconds: 5, maxRetriesPerRequest: 3, maxTotalWaitSeconds: 20 };
 
 export interface DownloadedAccount {
   id: string;
@@ -69,7 +82,8 @@ export async function fetchStatements(input: FetchStatementsInput): Promise<Down
   const concurrency = Math.max(1, input.concurrency ?? 1);
   // One keep-alive connection pool per download: the statement calls reuse the sign-on's socket.
   const agent = input.fetchImpl ? undefined : new (input.url.startsWith('https:') ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: concurrency });
-  const post = (body: string) => postOfx(input.url, body, { timeouts: input.timeouts, agent, fetchImpl: input.fetchImpl });
+  const send = (body: string) => postOfx(input.url, body, { timeouts: input.timeouts, agent, fetchImpl: input.fetchImpl });
+  const post = honouringRetryAfter(send, { ...DEFAULT_RATE_LIMIT, ...input.rateLimit });
   try {
     const listing = await post(accountListRequest(signOn));
     throwIfRefused(listing);
@@ -96,6 +110,29 @@ export async function fetchStatements(input: FetchStatementsInput): Promise<Down
   } finally {
     agent?.destroy();
   }
+}
+
+/**
+ * A Direct Connect server that rate-limits answers 429 + Retry-After to one request: that request
+ * is resent after the delay (when short, and within the download's bounds), so the calls already
+ * answered are not repeated. Anything else, or a wait past the bounds, is the caller's to handle.
+ */
+export function honouringRetryAfter(send: (body: string) => Promise<string>, policy: RateLimitPolicy): (body: string) => Promise<string> {
+  let waitedSeconds = 0;
+  return async (body) => {
+    for (let retries = 0; ; retries++) {
+      try {
+        return await send(body);
+      } catch (e) {
+        const after = e instanceof TransientError && e.code === 'RATE_LIMITED' ? e.retryAfterSeconds : undefined;
+        const allowed =
+          after !== undefined && after <= policy.maxWaitSeconds && retries < policy.maxRetriesPerRequest && waitedSeconds + after <= policy.maxTotalWaitSeconds;
+        if (!allowed) throw e;
+        waitedSeconds += after;
+        await new Promise((resolve) => setTimeout(resolve, after * 1000));
+      }
+    }
+  };
 }
 
 function publicAccount(a: ListedAccount): DownloadedAccount {

@@ -1,2 +1,2 @@
-export { fetchStatements, type FetchStatementsInput, type DownloadedAccount, type DownloadedStatement } from './client';
+export { fetchStatements, honouringRetryAfter, DEFAULT_RATE_LIMIT, type RateLimitPolicy, type FetchStatementsInput, type DownloadedAccount, type DownloadedStatement } from './client';
 export { postOfx, retryAfterSeconds, type Timeouts, type FetchLike } from './http';

@@ -12,9 +12,9 @@
  *   - an end tag closes the nearest open element of that name; the candidates above it were never
  *     closed, so they were empty leaves after all ("dissolved"): their children belong to the parent.
  *   - `<X></X>`, `<X/>` and `<X> </X>` are empty leaves (value '').
- * Dissolved elements are fixed up in one pass at the end (each node's host is its nearest
- * non-dissolved ancestor, computed in document order), so the whole build is O(n) in the input: every
- * char is scanned once, every node pushed and popped at most once, no regex touches unbounded input.
+ * Dissolved elements are fixed up in one pass at the end (each node moves to its nearest
+ * non-dissolved ancestor, in document order), so the whole build is O(n) in the input: every char is
+ * scanned once, every node pushed and popped at most once, no regex touches unbounded input.
  */
 import { StatementParseError } from '../../errors';
 import { lineOf } from '../common';
@@ -30,7 +30,6 @@ export interface OfxNode {
   /** Closed by its own end tag (for aggregates). */
   closed: boolean;
   dissolved: boolean;
-  host: OfxNode | null;
 }
 
 export interface OfxTree {
@@ -40,9 +39,22 @@ export interface OfxTree {
 
 const NO_CHILDREN: OfxNode[] = [];
 
+// Children arrays are created on the first child: most elements are leaves, and an empty [] grows to
+// 17 slots on its first push.
 function makeNode(name: string, value: string | undefined, parent: OfxNode | null, offset: number): OfxNode {
-  return { name, value, children: value === undefined ? [] : NO_CHILDREN, parent, offset, closed: false, dissolved: false, host: null };
+  return { name, value, children: NO_CHILDREN, parent, offset, closed: false, dissolved: false };
 }
+
+function addChild(parent: OfxNode, node: OfxNode): void {
+  if (parent.children === NO_CHILDREN) parent.children = [node];
+  else parent.children.push(node);
+}
+
+/**
+ * More open elements than this is not OFX (real files nest about 10 deep, plus a few unclosed empty
+ * leaves): fail fast instead of building a million-level tree.
+ */
+const MAX_OPEN = 1000;
 
 // char codes
 const LT = 60, GT = 62, SLASH = 47, BANG = 33, QUESTION = 63, AMP = 38;
@@ -148,18 +160,12 @@ function trimmedSlice(src: string, a: number, b: number): string {
 export function buildTree(src: string): OfxTree {
   const n = src.length;
   const roots: OfxNode[] = [];
-  const all: OfxNode[] = [];
   const stack: OfxNode[] = [];
   const openCount = new Map<string, number>();
+  const names = new Map<string, string>(); // one string per distinct tag name
   let dissolvedAny = false;
   let pos = 0;
 
-  const attach = (node: OfxNode) => {
-    const parent = node.parent;
-    if (parent) parent.children.push(node);
-    else roots.push(node);
-    all.push(node);
-  };
 
   while (pos < n) {
     const lt = src.indexOf('<', pos);
@@ -228,47 +234,67 @@ export function buildTree(src: string): OfxTree {
     // start tag
     let j = lt + 2;
     while (j < n && isNameChar(src.charCodeAt(j))) j++;
-    const name = src.slice(lt + 1, j);
+    const sliced = src.slice(lt + 1, j);
+    let name = names.get(sliced);
+    if (name === undefined) names.set(sliced, (name = sliced));
     const gt = src.charCodeAt(j) === GT ? j : src.indexOf('>', j);
     if (gt === -1) throw truncated(src, lt, `the start tag <${name.slice(0, 40)}`);
     const parent = stack.length ? stack[stack.length - 1] : null;
 
     if (gt - 1 >= j && src.charCodeAt(gt - 1) === SLASH) {
       // <X/>: an empty leaf
-      attach(makeNode(name, '', parent, lt));
+      const node = makeNode(name, '', parent, lt);
+      if (parent) addChild(parent, node);
+      else roots.push(node);
       pos = gt + 1;
       continue;
     }
 
     const text = readText(src, gt + 1);
     pos = textEnd;
-    if (text !== '') {
-      attach(makeNode(name, text, parent, lt));
-    } else {
-      const node = makeNode(name, undefined, parent, lt);
-      attach(node);
+    const node = makeNode(name, text !== '' ? text : undefined, parent, lt);
+    if (parent) addChild(parent, node);
+    else roots.push(node);
+    if (text === '') {
       stack.push(node);
       openCount.set(name, (openCount.get(name) ?? 0) + 1);
+      if (stack.length > MAX_OPEN) {
+        throw new StatementParseError('TOO_DEEP', `more than ${MAX_OPEN} nested open elements`, { offset: lt, line: lineOf(src, lt) });
+      }
     }
   }
 
   // Elements still open at EOF stay aggregates (closed === false tells a truncated file).
-  if (dissolvedAny) rehome(all, roots);
-  return { roots, src };
+  return { roots: dissolvedAny ? rehome(roots) : roots, src };
 }
 
-/** Re-attaches the children of dissolved elements to their nearest non-dissolved ancestor, in document order. */
-function rehome(all: OfxNode[], roots: OfxNode[]): void {
-  roots.length = 0;
-  for (const node of all) if (node.children !== NO_CHILDREN) node.children = [];
-  for (const node of all) {
-    const p = node.parent ? node.parent.host : null;
-    node.parent = p;
-    node.host = node.dissolved ? p : node;
-    if (node.dissolved) node.children = NO_CHILDREN;
-    if (p) p.children.push(node);
-    else roots.push(node);
+/**
+ * Re-attaches the children of dissolved elements to their nearest non-dissolved ancestor. An
+ * iterative pre-order walk (document order), carrying each node's new parent down: O(nodes).
+ */
+function rehome(roots: OfxNode[]): OfxNode[] {
+  const out: OfxNode[] = [];
+  const nodes: OfxNode[] = [];
+  const hosts: (OfxNode | null)[] = [];
+  for (let i = roots.length - 1; i >= 0; i--) {
+    nodes.push(roots[i]);
+    hosts.push(null);
   }
+  while (nodes.length) {
+    const node = nodes.pop()!;
+    const host = hosts.pop()!;
+    const kids = node.children;
+    node.children = NO_CHILDREN; // rebuilt as its descendants are visited
+    node.parent = host;
+    if (host) addChild(host, node);
+    else out.push(node);
+    const childHost = node.dissolved ? host : node;
+    for (let i = kids.length - 1; i >= 0; i--) {
+      nodes.push(kids[i]);
+      hosts.push(childHost);
+    }
+  }
+  return out;
 }
 
 /** The first child element of that name. */
