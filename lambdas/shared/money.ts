@@ -71,7 +71,7 @@ export const add = (a: string, b: string): string => combine(a, b, (x, y) => x +
 export const subtract = (a: string, b: string): string => combine(a, b, (x, y) => x - y);
 export const negate = (a: string): string => combine('0', a, (x, y) => x - y);
 export const sum = (amounts: Iterable<string>): string => {
-  let total = '0';
+  let total = '0.00';
   for (const a of amounts) total = add(total, a);
   return total;
 };

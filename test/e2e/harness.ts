@@ -1,5 +1,5 @@
 /** Starts LedgerFlow locally for a test file and gives it typed access to the API and the bank. */
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type GetExecutionHistoryCommandOutput, type HistoryEvent, type ListExecutionsCommandOutput } from '@aws-sdk/client-sfn';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -76,11 +76,15 @@ export async function startHarness(options: LedgerFlowOptions = {}): Promise<Har
  * Compares what the API holds for a user with the sandbox truth: accounts matched by (mask, type),
  * transactions by externalId, every amount, date, status and balance exactly.
  */
-export async function expectMatchesTruth(h: Harness, userId: string, opts: { skipInstitutions?: string[] } = {}): Promise<{ accounts: number; transactions: number }> {
+export async function expectMatchesTruth(
+  h: Harness,
+  userId: string,
+  opts: { skipInstitutions?: string[]; /** masks of accounts that must not be held */ skipAccounts?: string[] } = {},
+): Promise<{ accounts: number; transactions: number }> {
   const truth = await h.truth(userId);
   const accounts = (await h.api('GET', `/users/${userId}/accounts`)).body.accounts as any[];
   const transactions = await h.allTransactions(userId);
-  const expectedAccounts = truth.accounts.filter((a) => !opts.skipInstitutions?.includes(a.institutionId));
+  const expectedAccounts = truth.accounts.filter((a) => !opts.skipInstitutions?.includes(a.institutionId) && !opts.skipAccounts?.includes(a.mask));
   expect(accounts.map((a) => `${a.type}:${a.mask}`).sort()).toEqual(expectedAccounts.map((a) => `${a.type}:${a.mask}`).sort());
   let count = 0;
   for (const t of expectedAccounts) {
@@ -95,4 +99,60 @@ export async function expectMatchesTruth(h: Harness, userId: string, opts: { ski
     count += expected.length;
   }
   return { accounts: expectedAccounts.length, transactions: count };
+}
+
+/** The history of a refresh's execution (its name is the refreshId). */
+export async function refreshHistory(h: Harness, refreshId: string): Promise<HistoryEvent[]> {
+  let executionArn: string | undefined;
+  let token: string | undefined;
+  do {
+    const page: ListExecutionsCommandOutput = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn: h.flow.stateMachines.refresh, maxResults: 1000, nextToken: token }));
+    executionArn = page.executions?.find((e) => e.name === refreshId)?.executionArn;
+    token = page.nextToken;
+  } while (!executionArn && token);
+  if (!executionArn) throw new Error(`no refresh execution named ${refreshId}`);
+  const events: HistoryEvent[] = [];
+  token = undefined;
+  do {
+    const page: GetExecutionHistoryCommandOutput = await h.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken: token }));
+    events.push(...(page.events ?? []));
+    token = page.nextToken;
+  } while (token);
+  return events;
+}
+
+export interface DownloadAttempts {
+  /** Download Task attempts (TaskScheduled events) of the connection: 1 + retries. */
+  attempts: number;
+  /** Its failed attempts (TaskFailed / LambdaFunctionFailed / TaskTimedOut), error name and message. */
+  failures: Array<{ error: string; message: string }>;
+}
+
+/**
+ * Download attempts per connection from a refresh's history. A scheduled attempt is the Download's
+ * by its payload (a connectionId, no rawKey); a failure belongs to the connection its message
+ * names (the Download handler leads error messages with the connection id).
+ */
+export function downloadAttempts(events: HistoryEvent[]): Record<string, DownloadAttempts> {
+  const out: Record<string, DownloadAttempts> = {};
+  const entry = (connectionId: string) => (out[connectionId] ??= { attempts: 0, failures: [] });
+  for (const e of events) {
+    if (e.type === 'TaskScheduled' || e.type === 'LambdaFunctionScheduled') {
+      const raw = e.taskScheduledEventDetails?.parameters ?? e.lambdaFunctionScheduledEventDetails?.input ?? 'null';
+      const payload = (JSON.parse(raw) as { Payload?: Record<string, unknown> } | null)?.Payload ?? JSON.parse(raw);
+      if (payload && typeof payload.connectionId === 'string' && payload.rawKey === undefined && payload.downloads === undefined) entry(payload.connectionId).attempts++;
+    }
+    const failed = e.taskFailedEventDetails ?? e.lambdaFunctionFailedEventDetails ?? e.taskTimedOutEventDetails;
+    if (failed) {
+      let message = '';
+      try {
+        message = String(JSON.parse(failed.cause ?? '{}').errorMessage ?? '');
+      } catch {
+        message = failed.cause ?? '';
+      }
+      const connectionId = /^([^:\s]+): /.exec(message)?.[1];
+      if (connectionId) entry(connectionId).failures.push({ error: failed.error ?? '', message });
+    }
+  }
+  return out;
 }

@@ -37,7 +37,26 @@ export function declaredCharset(head: string): Charset | undefined {
 }
 
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
-const cp1252 = new TextDecoder('windows-1252');
+
+// Windows-1252 differs from Latin-1 only in 0x80-0x9F. Node 20's TextDecoder('windows-1252') decodes
+// those bytes as Latin-1 C1 controls (0x80 -> U+0080 instead of '€'), so the table is applied here.
+const CP1252_HIGH =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+const cp1252 = {
+  decode(b: Uint8Array): string {
+    const latin1 = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+    let hasC1 = false;
+    for (let i = 0; i < b.length; i++) {
+      if (b[i] >= 0x80 && b[i] <= 0x9f) {
+        hasC1 = true;
+        break;
+      }
+    }
+    return hasC1 ? latin1.replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]) : latin1;
+  },
+};
 
 /** Decodes statement bytes by their declared charset; a string input is returned unchanged. */
 export function decodeStatement(input: Uint8Array | string): string {

@@ -98,10 +98,8 @@ export function parseOfx(input: Uint8Array | string): ParsedFile {
   // Closing information (CCSTMTENDRS) joins the card statement of the same account when there is one.
   for (const c of closingOnly) {
     const card = statements.find((s) => s.account.type === 'credit_card' && s.account.id === c.account.id);
-    if (card) {
-      card.closings = [...(card.closings ?? []), ...(c.closings ?? [])];
-      if (card.account.creditLimit === undefined && c.account.creditLimit !== undefined) card.account.creditLimit = c.account.creditLimit;
-    } else statements.push(c);
+    if (card) attachClosings(card, c.closings ?? []);
+    else statements.push(c);
   }
 
   if (statements.length === 0 && unsupported.size > 0) {
@@ -188,10 +186,12 @@ function readStatement(stmt: OfxNode, card: boolean, ctx: Ctx): NormalizedStatem
   return statement;
 }
 
+/** Sets closings, and the account's credit limit from the most recent closing that states one. */
 function attachClosings(statement: NormalizedStatement, closings: StatementClosing[]): void {
-  statement.closings = closings;
-  const limit = closings[closings.length - 1].creditLimit;
-  if (limit !== undefined && statement.account.creditLimit === undefined) statement.account.creditLimit = limit;
+  statement.closings = [...(statement.closings ?? []), ...closings];
+  let latest: StatementClosing | undefined;
+  for (const c of statement.closings) if (c.creditLimit !== undefined && (!latest || c.periodEnd > latest.periodEnd)) latest = c;
+  if (latest && statement.account.creditLimit === undefined) statement.account.creditLimit = latest.creditLimit;
 }
 
 /** One STMTTRN (posted) or STMTTRNP (pending): a single pass over its children. */
