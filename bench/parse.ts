@@ -4,10 +4,13 @@
  * so MB/s means something). Prints throughput, our ratio to each peer, and which files each parser
  * fails on. A peer "fails" a file when it throws, or returns no transactions although the file has
  * some (counted as <STMTTRN> start tags in the raw text, independently of any parser).
+ * Each figure is the median run after warm-up (robust to GC pauses and a busy machine).
  * Prints figures only; it never fails on timing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parseOfx } from '../lambdas/shared/statements/ofx/parse';
 import { decodeStatement } from '../lambdas/shared/statements/decode';
 
@@ -64,17 +67,30 @@ function largeStatement(count: number): string {
   return parts.join('');
 }
 
-function timeIt(fn: () => void): { perRunMs: number } {
-  for (let i = 0; i < 3; i++) fn(); // warm-up
-  let runs = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0;
-  while (elapsed < MIN_MS || runs < 5) {
-    fn();
-    runs++;
-    elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+// A full GC before each timed run, so no parser pays for the garbage another one left behind.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/**
+ * Median time of one run of each job. Jobs are interleaved round by round (A B C A B C ...) after a
+ * warm-up, so a busy machine slows them all alike; each round runs at least MIN_MS per job overall.
+ */
+function timeAll(jobs: Record<string, () => void>): Record<string, number> {
+  const names = Object.keys(jobs);
+  for (const name of names) for (let i = 0; i < 3; i++) jobs[name](); // warm-up: JIT-compile every parser
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const total: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  while (names.some((n) => total[n] < MIN_MS || times[n].length < 7)) {
+    for (const name of names) {
+      gc();
+      const start = process.hrtime.bigint();
+      jobs[name]();
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      times[name].push(ms);
+      total[name] += ms;
+    }
   }
-  return { perRunMs: elapsed / runs };
+  return Object.fromEntries(names.map((n) => [n, times[n].sort((a, b) => a - b)[times[n].length >> 1]]));
 }
 
 function attempt(peer: Peer, text: string): { ok: boolean; tx: number; error?: string } {
@@ -132,34 +148,25 @@ async function main(): Promise<void> {
   );
 
   // Throughput.
-  const results: Record<string, { large: number; corpus: number }> = {};
-  for (const peer of peers) {
-    const big = timeIt(() => {
-      try {
-        peer.parse(large);
-      } catch {
-        /* counted above */
-      }
-    });
-    const corpus = timeIt(() => {
-      for (const f of files) {
-        try {
-          peer.parse(f.text);
-        } catch {
-          /* counted above */
-        }
-      }
-    });
-    results[peer.name] = {
-      large: large.length / 1048576 / (big.perRunMs / 1000),
-      corpus: corpusChars / 1048576 / (corpus.perRunMs / 1000),
-    };
-  }
+  const quietly = (fn: () => unknown) => () => {
+    try {
+      fn();
+    } catch {
+      /* failures are reported above */
+    }
+  };
   const bytesLarge = new TextEncoder().encode(large);
-  const ours = timeIt(() => parseOfx(bytesLarge));
-  const oursBytes = bytesLarge.length / 1048576 / (ours.perRunMs / 1000);
+  const largeMs = timeAll({
+    ...Object.fromEntries(peers.map((p) => [p.name, quietly(() => p.parse(large))])),
+    'ledgerflow (bytes)': () => parseOfx(bytesLarge),
+  });
+  const corpusMs = timeAll(Object.fromEntries(peers.map((p) => [p.name, quietly(() => files.forEach((f) => p.parse(f.text)))])));
+  const mbps = (chars: number, ms: number) => chars / 1048576 / (ms / 1000);
+  const results: Record<string, { large: number; corpus: number }> = {};
+  for (const peer of peers) results[peer.name] = { large: mbps(large.length, largeMs[peer.name]), corpus: mbps(corpusChars, corpusMs[peer.name]) };
+  const oursBytes = mbps(bytesLarge.length, largeMs['ledgerflow (bytes)']);
 
-  console.log('Throughput (MB of input per second; strings, same input for all):');
+  console.log('Throughput (MB of input per second, median run; strings, same input for all):');
   console.log('  parser            large statement   fixture corpus');
   for (const [name, r] of Object.entries(results)) {
     console.log(`  ${name.padEnd(16)}  ${r.large.toFixed(1).padStart(10)} MB/s   ${r.corpus.toFixed(1).padStart(10)} MB/s`);

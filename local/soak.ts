@@ -55,6 +55,8 @@ export interface SoakOptions {
   log?: (line: string) => void;
   /** Lines of the local stack (default: dropped). */
   stackLog?: (line: string) => void;
+  /** Called after the reconciliation, before the stack stops (tests cross-check the store here). */
+  inspect?: (flow: LedgerFlow, users: ReadonlyArray<{ userId: string; scenario: SoakScenario }>) => Promise<void>;
 }
 
 export const DEFAULT_LAMBDA_ENV: Record<string, string> = {
@@ -64,6 +66,7 @@ export const DEFAULT_LAMBDA_ENV: Record<string, string> = {
   CIRCUIT_WINDOW_SECONDS: '10',
   CIRCUIT_COOLDOWN_SECONDS: '2',
   CIRCUIT_PROBE_SECONDS: '5',
+  CIRCUIT_PROBE_WAIT_SECONDS: '5',
 };
 
 export type Outcome = 'SUCCEEDED' | 'PARTIAL' | 'LOGIN_REQUIRED' | 'LOCKED' | 'MFA_REQUIRED' | 'DEFERRED' | 'FAILED';
@@ -262,6 +265,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       problems: [],
     };
     report.problems = problemsOf(report);
+    await options.inspect?.(flow, users);
     return report;
   } finally {
     sfn.destroy();
@@ -663,13 +667,15 @@ export interface CircuitProbe {
  * that read is back, so the read never sees what the client does with the answer. Then:
  *   - circuit OPEN: the call belongs to a download attempt (one keep-alive socket per attempt: the
  *     OFX client makes one agent per fetch) that began either before openedAt + grace (it was in
- *     flight when the circuit opened) or after (a call the breaker should have stopped);
+ *     flight when the circuit opened) or after (a call the breaker should have stopped). The grace
+ *     (1 s) covers the time between a Lambda's admission read and its first call reaching us on
+ *     two busy cores; a breaker that lets callers through shows up well beyond it;
  *   - circuit HALF_OPEN: the logins calling in one half-open period (its probeUntil) are counted;
  *     a second login in the same period got past the single probe.
  * Faults pass through unchanged: a reset resets, a truncated body stays truncated, a stall stalls
  * until the client gives up (which is passed on to the bank).
  */
-export async function startCircuitProbe(bankUrl: string, institutionIds: string[], probeMs: number, graceMs = 250): Promise<CircuitProbe> {
+export async function startCircuitProbe(bankUrl: string, institutionIds: string[], probeMs: number, graceMs = 1000): Promise<CircuitProbe> {
   const upstream = new URL(bankUrl);
   const empty = () => ({ callsWhileOpen: 0, inFlightWhenOpened: 0, admittedWhileOpen: 0, extraProbes: 0, admittedWhileOpenBy: {} as Record<string, number> });
   let figures = empty();
@@ -713,6 +719,9 @@ export async function startCircuitProbe(bankUrl: string, institutionIds: string[
       let answered = false;
       up.on('response', (upRes) => {
         answered = true;
+        // Hop-by-hop: our upstream leg is one connection per call, the client's leg keeps alive.
+        delete upRes.headers.connection;
+        delete upRes.headers['keep-alive'];
         const parts: Buffer[] = [];
         upRes.on('data', (c: Buffer) => parts.push(c));
         upRes.on('end', () =>

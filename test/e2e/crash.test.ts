@@ -65,6 +65,9 @@ const alive = (pid: number) => {
 let dataDir: string;
 let child: ChildProcess | undefined;
 let flow: LedgerFlow | undefined;
+/** What the first test saw after the restart, for the second. */
+let truths = new Map<string, Truth>();
+let leases = new Map<string, number>();
 
 beforeAll(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledgerflow-crash-'));
@@ -126,7 +129,7 @@ async function waitForMidBatch(info: ChildInfo): Promise<{ succeeded: number; ru
   }
 }
 
-test('a stack killed (SIGKILL) in the middle of the daily batch restarts uncorrupted, and one refresh repairs every user', async () => {
+test('a stack killed (SIGKILL) in the middle of the daily batch restarts with nothing corrupted', async () => {
   // 1. Run, start the daily batch, kill in the middle.
   const info = await startChild();
   expect(alive(info.dynamodbPid)).toBe(true);
@@ -144,7 +147,6 @@ test('a stack killed (SIGKILL) in the middle of the daily batch restarts uncorru
   flow = await startLedgerFlow({ synth: false, dataDir, demoUsers: USERS, startSchedules: false, bank: { date: BANK_DATE }, lambdaEnv: LAMBDA_ENV, log: () => undefined });
   expect(flow.stack.dynamodbPid).not.toBe(info.dynamodbPid);
   const h = harnessFor(flow);
-  const truths = new Map<string, Truth>();
   for (const u of flow.demoUsers) truths.set(u, await h.truth(u));
 
   // 3. What the killed run left behind: well-formed, no duplicates, consistent with the bank.
@@ -189,18 +191,30 @@ test('a stack killed (SIGKILL) in the middle of the daily batch restarts uncorru
   }
   expect(problems).toEqual([]);
   const interrupted = refreshes.filter((r) => r.status === 'RUNNING').length;
+
+  leases = new Map(items.filter((i) => String(i.sk).startsWith('LEASE#')).map((l) => [String(l.pk).slice('USER#'.length), Number(l.expiresAt)]));
   console.log(
     `[crash] killed with ${mid.succeeded} refreshes done, ${mid.running} running (${mid.merging} merging); after restart: ${txns.length} transactions, ` +
-      `${accounts.length} accounts, all well-formed and consistent; ${interrupted} refresh records left RUNNING by the kill`,
+      `${accounts.length} accounts, all well-formed and consistent; ${interrupted} refresh records left RUNNING, ${leases.size} post-process leases left held`,
   );
+}, 240_000);
 
-  // 4. One refresh per user repairs whatever the interrupted batch had not written.
-  const outcomes = await Promise.all(flow.demoUsers.map((u) => h.refreshAndWait(u, 90_000).then((r) => r.status)));
-  expect(outcomes).toEqual(flow.demoUsers.map(() => 'SUCCEEDED'));
+test('after the restart, one refresh per user brings every user to exactly the bank truth', async () => {
+  expect(flow).toBeDefined();
+  const h = harnessFor(flow!);
+  const results = await Promise.all(flow!.demoUsers.map(async (u) => ({ u, r: await h.refreshAndWait(u, 90_000) })));
+  const failed = results
+    .filter(({ r }) => r.status !== 'SUCCEEDED')
+    .map(({ u, r }) => {
+      const lease = leases.get(u);
+      const why = lease ? ` (its post-process lease from the killed run still had ${lease - Math.floor(Date.now() / 1000)} s to go)` : '';
+      return `${u}: ${r.status}${r.error ? ` ${r.error}` : ''}${why}`;
+    });
+  expect(failed).toEqual([]);
   let matched = 0;
-  for (const u of flow.demoUsers) matched += (await expectMatchesTruth(h, u)).transactions;
+  for (const u of flow!.demoUsers) matched += (await expectMatchesTruth(h, u)).transactions;
   expect(matched).toBe([...truths.values()].reduce((n, t) => n + t.accounts.reduce((m, a) => m + a.transactions.length, 0), 0));
-}, 300_000);
+}, 120_000);
 
 // ---- helpers ----------------------------------------------------------------------------------
 

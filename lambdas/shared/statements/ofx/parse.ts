@@ -14,7 +14,7 @@ import { amountAt, lineOf, quote, tryAmount } from '../common';
 import { decodeStatement } from '../decode';
 import { parseOfxDate } from './date';
 import { checkStatus } from './status';
-import { buildTree, child, leaf, pathOf, type OfxNode } from './tree';
+import { buildTree, child, dropChildren, leaf, pathOf, type OfxNode } from './tree';
 
 class Ctx {
   /** Parsed dates by their raw text: a statement repeats the same few dates many times. */
@@ -56,8 +56,21 @@ class Ctx {
 /** Parses an OFX file (bytes decoded by its declared charset, or a string). */
 export function parseOfx(input: Uint8Array | string): ParsedFile {
   const src = decodeStatement(input);
-  const tree = buildTree(src);
   const ctx = new Ctx(src);
+  // Transactions are read as soon as their STMTTRN closes; one that fails is left in the tree and
+  // read again (and throws with its full path) when the walk below reaches it, in document order.
+  const tree = buildTree(src, (node) => {
+    const status = node.name === 'STMTTRN' ? 'posted' : node.name === 'STMTTRNP' ? 'pending' : undefined;
+    if (!status) return;
+    try {
+      const currency: { currency?: string } = {};
+      node.data = { transaction: readTransaction(node, status, ctx, currency), currency: currency.currency };
+      dropChildren(node);
+    } catch {
+      node.data = undefined;
+    }
+  });
+
   const ofx = findOfx(tree.roots);
   if (!ofx) throw new StatementParseError('NOT_OFX', 'no <OFX> element found');
   if (!ofx.closed) throw new StatementParseError('TRUNCATED', 'the <OFX> element is never closed (truncated file?)', { path: 'OFX', offset: src.length, line: lineOf(src, src.length) });
@@ -162,10 +175,10 @@ function readStatement(stmt: OfxNode, card: boolean, ctx: Ctx): NormalizedStatem
     const start = ctx.date(child(list, 'DTSTART'), list, 'DTSTART', false);
     const end = ctx.date(child(list, 'DTEND'), list, 'DTEND', false);
     if (start || end) period = { ...(start ? { start } : {}), ...(end ? { end } : {}) };
-    for (const c of list.children) if (c.name === 'STMTTRN') transactions.push(readTransaction(c, 'posted', ctx, seen));
+    for (const c of list.children) if (c.name === 'STMTTRN') transactions.push(transactionOf(c, 'posted', ctx, seen));
   }
   const pending = child(stmt, 'BANKTRANLISTP');
-  if (pending) for (const c of pending.children) if (c.name === 'STMTTRNP') transactions.push(readTransaction(c, 'pending', ctx, seen));
+  if (pending) for (const c of pending.children) if (c.name === 'STMTTRNP') transactions.push(transactionOf(c, 'pending', ctx, seen));
 
   const currency = (blankToUndefined(leaf(stmt, 'CURDEF')) ?? seen.currency)?.toUpperCase();
   if (!currency) throw new StatementParseError('MISSING_FIELD', 'CURDEF is missing', ctx.at(stmt, 'CURDEF'));
@@ -192,6 +205,19 @@ function attachClosings(statement: NormalizedStatement, closings: StatementClosi
   let latest: StatementClosing | undefined;
   for (const c of statement.closings) if (c.creditLimit !== undefined && (!latest || c.periodEnd > latest.periodEnd)) latest = c;
   if (latest && statement.account.creditLimit === undefined) statement.account.creditLimit = latest.creditLimit;
+}
+
+interface ReadAhead {
+  transaction: NormalizedTransaction;
+  currency?: string;
+}
+
+/** The transaction the close hook already read, or read it now. */
+function transactionOf(node: OfxNode, status: 'posted' | 'pending', ctx: Ctx, seen: { currency?: string }): NormalizedTransaction {
+  const ahead = node.data as ReadAhead | undefined;
+  if (!ahead) return readTransaction(node, status, ctx, seen);
+  if (seen.currency === undefined && ahead.currency !== undefined) seen.currency = ahead.currency;
+  return ahead.transaction;
 }
 
 /** One STMTTRN (posted) or STMTTRNP (pending): a single pass over its children. */

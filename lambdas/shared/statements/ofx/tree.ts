@@ -30,7 +30,16 @@ export interface OfxNode {
   /** Closed by its own end tag (for aggregates). */
   closed: boolean;
   dissolved: boolean;
+  /** What a close hook made of this element (its children are then dropped). */
+  data: unknown;
 }
+
+/**
+ * Called when an element is closed by its own end tag and its subtree is final (nothing inside was
+ * dissolved). Lets a caller turn a STMTTRN into a transaction at once and drop its leaves, so they
+ * die young instead of surviving the whole parse (most of the parse's GC cost).
+ */
+export type CloseHook = (node: OfxNode) => void;
 
 export interface OfxTree {
   roots: OfxNode[];
@@ -42,7 +51,12 @@ const NO_CHILDREN: OfxNode[] = [];
 // Children arrays are created on the first child: most elements are leaves, and an empty [] grows to
 // 17 slots on its first push.
 function makeNode(name: string, value: string | undefined, parent: OfxNode | null, offset: number): OfxNode {
-  return { name, value, children: NO_CHILDREN, parent, offset, closed: false, dissolved: false };
+  return { name, value, children: NO_CHILDREN, parent, offset, closed: false, dissolved: false, data: undefined };
+}
+
+/** Drops an element's children (after a close hook consumed them). */
+export function dropChildren(node: OfxNode): void {
+  node.children = NO_CHILDREN;
 }
 
 function addChild(parent: OfxNode, node: OfxNode): void {
@@ -73,31 +87,47 @@ function isNameChar(c: number): boolean {
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
 
-/** Decodes &amp; &lt; &#233; &#xE9; ...; an unknown or unterminated entity stays as written. */
+/** Decodes &amp; &lt; &#233; &#xE9; ...; an unknown or malformed entity stays as written. */
 export function decodeEntities(text: string): string {
+  let i = text.indexOf('&');
+  if (i === -1) return text;
   let out = '';
   let last = 0;
-  let i = text.indexOf('&');
   while (i !== -1) {
-    const semi = text.indexOf(';', i + 1);
-    if (semi === -1) break;
-    if (semi - i <= 10) {
-      const ref = text.slice(i + 1, semi);
-      let ch: string | undefined;
-      if (ref.charCodeAt(0) === 35 /* # */) {
-        const cp = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-        if (/^#(?:[0-9]{1,7}|[xX][0-9A-Fa-f]{1,6})$/.test(ref) && cp > 0 && cp <= 0x10ffff) ch = String.fromCodePoint(cp);
-      } else {
-        if (Object.hasOwn(ENTITIES, ref)) ch = ENTITIES[ref];
+    let ch: string | undefined;
+    let end = -1;
+    // the usual ones without allocating
+    if (text.startsWith('amp;', i + 1)) (ch = '&'), (end = i + 5);
+    else if (text.startsWith('lt;', i + 1)) (ch = '<'), (end = i + 4);
+    else if (text.startsWith('gt;', i + 1)) (ch = '>'), (end = i + 4);
+    else {
+      // look for the ';' within 10 chars only: an unbounded search per '&' would be quadratic
+      for (let j = i + 2, stop = Math.min(text.length, i + 11); j < stop; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 59 /* ; */) {
+          ch = entity(text.slice(i + 1, j));
+          end = j + 1;
+          break;
+        }
+        if (c === AMP) break;
       }
-      if (ch !== undefined) {
-        out += text.slice(last, i) + ch;
-        last = semi + 1;
-      }
+    }
+    if (ch !== undefined) {
+      out += text.slice(last, i) + ch;
+      last = end;
     }
     i = text.indexOf('&', i + 1);
   }
-  return last === 0 ? text : out + text.slice(last);
+  return out + text.slice(last);
+}
+
+function entity(ref: string): string | undefined {
+  if (ref.charCodeAt(0) !== 35 /* # */) return Object.hasOwn(ENTITIES, ref) ? ENTITIES[ref] : undefined;
+  const hex = ref[1] === 'x' || ref[1] === 'X';
+  const digits = ref.slice(hex ? 2 : 1);
+  if (!(hex ? /^[0-9A-Fa-f]{1,6}$/ : /^[0-9]{1,7}$/).test(digits)) return undefined;
+  const cp = parseInt(digits, hex ? 16 : 10);
+  return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : undefined;
 }
 
 function truncated(src: string, offset: number, what: string): StatementParseError {
@@ -157,10 +187,12 @@ function trimmedSlice(src: string, a: number, b: number): string {
 }
 
 /** Builds the element tree of an OFX document (any text before the first tag, e.g. the SGML header, is skipped). */
-export function buildTree(src: string): OfxTree {
+export function buildTree(src: string, onClose?: CloseHook): OfxTree {
   const n = src.length;
   const roots: OfxNode[] = [];
   const stack: OfxNode[] = [];
+  const dissolvedAtOpen: number[] = []; // per open element: dissolutions so far (tells if its subtree has any)
+  let dissolutions = 0;
   const openCount = new Map<string, number>();
   const names = new Map<string, string>(); // one string per distinct tag name
   let dissolvedAny = false;
@@ -186,16 +218,19 @@ export function buildTree(src: string): OfxTree {
       if (!open) continue; // end tag of a leaf (already closed by its text) or a stray one
       for (;;) {
         const top = stack.pop()!;
+        const before = dissolvedAtOpen.pop()!;
         openCount.set(top.name, openCount.get(top.name)! - 1);
         if (top.name === name) {
           top.closed = true;
           if (top.children.length === 0) top.value = ''; // <X></X>: an empty leaf
+          else if (onClose && before === dissolutions) onClose(top); // a final subtree: the hook may consume it
           break;
         }
         // never closed, so it was an empty leaf whose "children" are really its siblings
         top.dissolved = true;
         top.value = '';
         dissolvedAny = true;
+        dissolutions++;
       }
       continue;
     }
@@ -257,6 +292,7 @@ export function buildTree(src: string): OfxTree {
     else roots.push(node);
     if (text === '') {
       stack.push(node);
+      dissolvedAtOpen.push(dissolutions);
       openCount.set(name, (openCount.get(name) ?? 0) + 1);
       if (stack.length > MAX_OPEN) {
         throw new StatementParseError('TOO_DEEP', `more than ${MAX_OPEN} nested open elements`, { offset: lt, line: lineOf(src, lt) });
