@@ -10,7 +10,10 @@
  *   --no-synth (use the existing cdk.out) --cdk-out DIR --verbose (stack log to stderr)
  */
 import { synth } from '../local/ledgerflow';
+import { quietSdkNodeWarning } from '../local/quiet-sdk-warning';
 import { formatReport, runSoak, type SoakScenario } from '../local/soak';
+
+quietSdkNodeWarning();
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

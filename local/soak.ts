@@ -228,6 +228,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
     const chaosStats = flow.bank.stats();
     const probe = proxy.figures();
+    // Openings while chaos was on (the clean pass's down users open the circuits again later).
+    const institutions = (await api.get('/institutions')).body.institutions as Array<{ id: string; circuit: { openings: number } }>;
     flow.bank.setChaos(undefined);
 
     // Clean phase: circuits closed first, then one refresh per user ----------------------------
@@ -238,7 +240,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     // Figures -----------------------------------------------------------------------------------
     const retries = await retriesFromHistories(sfn, flow.stateMachines.refresh, new Set(records.map((r) => r.refreshId)));
-    const institutions = (await api.get('/institutions')).body.institutions as Array<{ id: string; circuit: { openings: number } }>;
     const reconciliation = await reconcile(api, flow.endpoints.bank, users);
 
     const byOutcome: Record<string, number> = {};

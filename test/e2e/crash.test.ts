@@ -26,6 +26,7 @@ const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 // The child: what `npm start` does, on our data directory and free ports, then the daily batch.
 const CHILD = `
+require(${JSON.stringify(path.join(ROOT, 'local/quiet-sdk-warning'))}).quietSdkNodeWarning();
 const { startLedgerFlow } = require(${JSON.stringify(path.join(ROOT, 'local/ledgerflow'))});
 (async () => {
   const flow = await startLedgerFlow({

@@ -69,6 +69,7 @@ const inputs: Record<string, string> = {
   'OFX: 1 MB of entities': small.replace('<NAME>MERCHANT 0', `<NAME>${'&amp;'.repeat(MB / 5)}`),
   'OFX: 1 MB of digits as an amount': small.replace('<TRNAMT>-0.12', `<TRNAMT>${'9'.repeat(MB)}`),
   'OFX: an unterminated CDATA': `OFXHEADER:100\n<OFX><NAME><![CDATA[${'x'.repeat(MB)}`,
+  'OFX: 1 MB of bad transactions': small.replace('<BANKTRANLIST>', `<BANKTRANLIST>${'<STMTTRN><TRNAMT>x</STMTTRN>'.repeat(MB / 27)}`),
   'OFX: 1 MB of end tags': `OFXHEADER:100\n<OFX>${'</STMTTRN>'.repeat(MB / 10)}</OFX>`,
   'CAMT: a 1 MB tag name': `<?xml version="1.0"?><Document><${'A'.repeat(MB)}>x</Document>`,
   "CAMT: 1 MB of '<'": `<?xml version="1.0"?><Document>${'<'.repeat(MB)}</Document>`,

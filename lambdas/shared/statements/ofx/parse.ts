@@ -20,7 +20,26 @@ class Ctx {
   /** Parsed dates by their raw text: a statement repeats the same few dates many times. */
   private readonly dates = new Map<string, string>();
 
+  /**
+   * Set while the close hook reads transactions ahead: a failure then only sets probeFailed (the hook
+   * discards the result) instead of throwing an error with a location. A line number costs O(offset)
+   * and a throw microseconds, so either, for each of many bad transactions, would make a hostile file
+   * slow or quadratic. The walk re-reads that transaction and reports the first failure properly.
+   */
+  probing = false;
+  probeFailed = false;
+
   constructor(readonly src: string) {}
+
+  /** Records a failed read-ahead and returns a placeholder that is never used. */
+  failProbe(): string {
+    this.probeFailed = true;
+    return '';
+  }
+
+  fail(code: string, message: string, locate: () => SourceLocation): never {
+    throw new StatementParseError(code, message, locate());
+  }
 
   /** Location of a node, or of a missing leaf `name` inside it. */
   at(node: OfxNode, name?: string): SourceLocation {
@@ -32,6 +51,7 @@ class Ctx {
     const amount = tryAmount(text);
     if (amount !== undefined) return amount;
     // error path only: locations cost a line count
+    if (this.probing) return this.failProbe();
     return amountAt(text, name, node ? this.at(node) : this.at(parent, name));
   }
 
@@ -40,7 +60,8 @@ class Ctx {
   date(node: OfxNode | undefined, parent: OfxNode, name: string, required: boolean): string | undefined {
     const raw = node?.value ?? '';
     if (raw === '') {
-      if (required) throw new StatementParseError('MISSING_FIELD', `${name} is missing`, node ? this.at(node) : this.at(parent, name));
+      if (required && this.probing) return this.failProbe();
+      if (required) this.fail('MISSING_FIELD', `${name} is missing`, () => (node ? this.at(node) : this.at(parent, name)));
       return undefined;
     }
     let iso = this.dates.get(raw);
@@ -48,7 +69,8 @@ class Ctx {
       iso = parseOfxDate(raw);
       if (iso !== undefined && this.dates.size < 4096) this.dates.set(raw, iso);
     }
-    if (iso === undefined) throw new StatementParseError('INVALID_DATE', `${name} ${quote(raw)} is not an OFX date`, this.at(node!));
+    if (iso === undefined && this.probing) return this.failProbe();
+    if (iso === undefined) this.fail('INVALID_DATE', `${name} ${quote(raw)} is not an OFX date`, () => this.at(node!));
     return iso;
   }
 }
@@ -62,13 +84,14 @@ export function parseOfx(input: Uint8Array | string): ParsedFile {
   const tree = buildTree(src, (node) => {
     const status = node.name === 'STMTTRN' ? 'posted' : node.name === 'STMTTRNP' ? 'pending' : undefined;
     if (!status) return;
-    try {
-      const currency: { currency?: string } = {};
-      node.data = { transaction: readTransaction(node, status, ctx, currency), currency: currency.currency };
-      dropChildren(node);
-    } catch {
-      node.data = undefined;
-    }
+    ctx.probing = true;
+    ctx.probeFailed = false;
+    const currency: { currency?: string } = {};
+    const transaction = readTransaction(node, status, ctx, currency);
+    ctx.probing = false;
+    if (ctx.probeFailed) return;
+    node.data = { transaction, currency: currency.currency };
+    dropChildren(node);
   });
 
   const ofx = findOfx(tree.roots);
