@@ -8,7 +8,8 @@ import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './aws';
 import { tableName } from './config';
 import * as k from './keys';
-import type { AccountType, TransactionStatus } from './model';
+import type { LedgerTransaction } from './ledger/types';
+import type { AccountType } from './model';
 
 export type ConnectionStatus = 'OK' | 'PENDING' | 'LOGIN_REQUIRED' | 'LOCKED' | 'MFA_REQUIRED' | 'ERROR';
 export type RefreshOutcome = 'RUNNING' | 'SUCCEEDED' | 'PARTIAL' | 'LOGIN_REQUIRED' | 'LOCKED' | 'MFA_REQUIRED' | 'DEFERRED' | 'FAILED';
@@ -54,19 +55,8 @@ export interface AccountItem {
   updatedAt: string;
 }
 
-export interface TransactionItem {
-  userId: string;
-  accountId: string;
-  id: string;
-  externalId?: string;
-  amount: string;
-  postedAt: string;
-  status: TransactionStatus;
-  description?: string;
-  memo?: string;
-  payee?: string;
-  pendingId?: string;
-}
+/** A ledger transaction (lambdas/shared/ledger) as stored: plus its owner and account. */
+export type TransactionItem = LedgerTransaction & { userId: string; accountId: string };
 
 export interface RefreshItem {
   userId: string;
@@ -309,6 +299,31 @@ export async function createRefresh(userId: string, refreshId: string, trigger: 
 
 export const getRefresh = (userId: string, refreshId: string) => get<RefreshItem>(k.userPk(userId), k.refreshSk(refreshId));
 
+/**
+ * Updates a refresh record that may not exist yet (a daily refresh has no API call to create it):
+ * the identifying attributes are set on first write and kept after.
+ */
+async function updateRefresh(userId: string, refreshId: string, trigger: string, update: { set: string[]; add?: string; names: Record<string, string>; values: Record<string, unknown> }) {
+  const now = new Date().toISOString();
+  const set = [...update.set, 'startedAt = if_not_exists(startedAt, :now)', 'userId = :user', 'refreshId = :refresh', '#trigger = if_not_exists(#trigger, :trigger)', 'expiresAt = if_not_exists(expiresAt, :ttl)'];
+  await db().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: { pk: k.userPk(userId), sk: k.refreshSk(refreshId) },
+      UpdateExpression: `${update.add ? `ADD ${update.add} ` : ''}SET ${set.join(', ')}`,
+      ExpressionAttributeNames: { '#status': 'status', '#trigger': 'trigger', ...update.names },
+      ExpressionAttributeValues: {
+        ':now': now,
+        ':user': userId,
+        ':refresh': refreshId,
+        ':trigger': trigger,
+        ':ttl': Math.floor(Date.now() / 1000) + REFRESH_TTL_SECONDS,
+        ...update.values,
+      },
+    }),
+  );
+}
+
 /** Progress marks are set members, so a retried step never counts twice. */
 export async function markRefreshProgress(
   userId: string,
@@ -317,47 +332,20 @@ export async function markRefreshProgress(
   field: 'downloadedConnections' | 'processedStatements',
   member: string,
 ): Promise<void> {
-  const now = new Date().toISOString();
-  await db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: { pk: k.userPk(userId), sk: k.refreshSk(refreshId) },
-      UpdateExpression:
-        'ADD #field :member SET #status = if_not_exists(#status, :running), startedAt = if_not_exists(startedAt, :now), userId = :user, refreshId = :refresh, #trigger = if_not_exists(#trigger, :trigger), expiresAt = if_not_exists(expiresAt, :ttl)',
-      ExpressionAttributeNames: { '#field': field, '#status': 'status', '#trigger': 'trigger' },
-      ExpressionAttributeValues: {
-        ':member': new Set([member]),
-        ':running': 'RUNNING',
-        ':now': now,
-        ':user': userId,
-        ':refresh': refreshId,
-        ':trigger': trigger,
-        ':ttl': Math.floor(Date.now() / 1000) + REFRESH_TTL_SECONDS,
-      },
-    }),
-  );
+  await updateRefresh(userId, refreshId, trigger, {
+    add: '#field :member',
+    set: ['#status = if_not_exists(#status, :running)'],
+    names: { '#field': field },
+    values: { ':member': new Set([member]), ':running': 'RUNNING' },
+  });
 }
 
 export async function finishRefresh(userId: string, refreshId: string, trigger: string, status: RefreshOutcome, summary: Record<string, unknown>): Promise<void> {
-  const now = new Date().toISOString();
-  await db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: { pk: k.userPk(userId), sk: k.refreshSk(refreshId) },
-      UpdateExpression:
-        'SET #status = :status, summary = :summary, finishedAt = :now, startedAt = if_not_exists(startedAt, :now), userId = :user, refreshId = :refresh, #trigger = if_not_exists(#trigger, :trigger), expiresAt = if_not_exists(expiresAt, :ttl)',
-      ExpressionAttributeNames: { '#status': 'status', '#trigger': 'trigger' },
-      ExpressionAttributeValues: {
-        ':status': status,
-        ':summary': summary,
-        ':now': now,
-        ':user': userId,
-        ':refresh': refreshId,
-        ':trigger': trigger,
-        ':ttl': Math.floor(Date.now() / 1000) + REFRESH_TTL_SECONDS,
-      },
-    }),
-  );
+  await updateRefresh(userId, refreshId, trigger, {
+    set: ['#status = :status', 'summary = :summary', 'finishedAt = :now'],
+    names: {},
+    values: { ':status': status, ':summary': summary },
+  });
 }
 
 // The post-process lease: one merge per user at a time --------------------------------------------

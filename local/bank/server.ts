@@ -15,7 +15,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { agg, find, findAll, parseOfxTree, detectDialect, textAt, type OfxDialect, type OfxElement, type OfxNode } from '../../lambdas/shared/ofx-client/tree';
+import { agg, detectDialect, type OfxDialect, type OfxElement } from '../../lambdas/shared/ofx-client/tree';
+import { find, findAll, readOfx, textAt, type OfxNode } from '../../lambdas/shared/statements/ofx/tree';
 import { fromMinorUnits, parseAmount } from '../../lambdas/shared/money';
 import { formatDay, parseDay, parseOfxDateTime } from './dates';
 import { INSTITUTIONS, findInstitution, type Institution } from './institutions';
@@ -197,7 +198,7 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
     if (body === null) return sendStatus(res, 413);
     let tree: OfxNode;
     try {
-      tree = parseOfxTree(body);
+      tree = readOfx(body);
     } catch {
       stats.byUser['(unreadable)'] = (stats.byUser['(unreadable)'] ?? 0) + 1;
       return sendStatus(res, 400, {}, 'not an OFX request');
@@ -312,7 +313,7 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
     if (!login || textAt(sonrq, 'USERPASS') !== GOOD_PASSWORD) return { code: 15500, severity: 'ERROR', message: 'Signon invalid' };
     const org = textAt(sonrq, 'FI', 'ORG');
     const fid = textAt(sonrq, 'FI', 'FID');
-    if ((org !== undefined && org !== inst.org) || (fid !== undefined && fid !== inst.fid)) return { code: 2000, severity: 'ERROR', message: 'Unknown FI' };
+    if ((org && org !== inst.org) || (fid && fid !== inst.fid)) return { code: 2000, severity: 'ERROR', message: 'Unknown FI' };
     if (login.scenario === 'locked') return { code: 15502, severity: 'ERROR', message: 'Account locked; contact your bank' };
     if (login.scenario === 'mfa') {
       const answers = findAll(sonrq, 'MFACHALLENGEANSWER');
@@ -436,12 +437,12 @@ const noWindow: rs.StatementWindow = { includePending: true };
 const bad: rs.OfxStatus = { code: 2000, severity: 'ERROR', message: 'Invalid date in request' };
 
 function trnUid(rq: OfxNode): string {
-  return textAt(rq, 'TRNUID') ?? '0';
+  return textAt(rq, 'TRNUID') || '0';
 }
 
 /** undefined when absent, null when unreadable. */
 function optionalDate(text: string | undefined): number | undefined | null {
-  if (text === undefined) return undefined;
+  if (!text) return undefined; // absent or empty
   return parseOfxDateTime(text);
 }
 

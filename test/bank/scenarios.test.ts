@@ -4,7 +4,8 @@ import { InstitutionError, NeedsUserError, StatementParseError, TransientError }
 import { parseOfx } from '../../lambdas/shared/statements/ofx/parse';
 import { postOfx } from '../../lambdas/shared/ofx-client';
 import { accountListRequest } from '../../lambdas/shared/ofx-client/request';
-import { agg, leaf, parseOfxTree, textAt, writeDocument } from '../../lambdas/shared/ofx-client/tree';
+import { agg, leaf, writeDocument } from '../../lambdas/shared/ofx-client/tree';
+import { readOfx, textAt } from '../../lambdas/shared/statements/ofx/tree';
 import { asTruthAccount, expectRejects, fetchAs, institution } from './helpers';
 
 let bank: SandboxBank;
@@ -64,7 +65,7 @@ test('mfa: a client can discover the challenge with MFACHALLENGERQ', async () =>
     ),
     'xml',
   );
-  const tree = parseOfxTree(await postOfx(inst.url, rq, { timeouts: { connectMs: 1_000, responseMs: 2_000 } }));
+  const tree = readOfx(await postOfx(inst.url, rq, { timeouts: { connectMs: 1_000, responseMs: 2_000 } }));
   expect(textAt(tree, 'SONRS', 'STATUS', 'CODE')).toBe('3000');
   expect(textAt(tree, 'MFACHALLENGETRNRS', 'TRNUID')).toBe('77');
   expect(textAt(tree, 'MFACHALLENGE', 'MFAPHRASEID')).toBe('MFA1');

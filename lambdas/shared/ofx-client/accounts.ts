@@ -1,6 +1,6 @@
 /** Reads the account list (SIGNUPMSGSRSV1/ACCTINFOTRNRS/ACCTINFORS) of an OFX response. */
 import type { AccountType } from '../model';
-import { find, findAll, parseOfxTree, textAt } from './tree';
+import { find, findAll, readOfx, textAt } from '../statements/ofx/tree';
 import type { OfxAccountRef } from './request';
 
 export interface ListedAccount extends OfxAccountRef {
@@ -12,7 +12,7 @@ const TYPES: Record<string, AccountType> = { CHECKING: 'checking', SAVINGS: 'sav
 
 /** Accounts that support statement download (SUPTXDL), in the institution's order. Throws on an unreadable document. */
 export function readAccountList(doc: string): ListedAccount[] {
-  const rs = find(parseOfxTree(doc), 'ACCTINFORS');
+  const rs = find(readOfx(doc), 'ACCTINFORS');
   if (!rs) throw new Error('no ACCTINFORS in the response');
   const out: ListedAccount[] = [];
   for (const info of findAll(rs, 'ACCTINFO')) {
@@ -24,7 +24,7 @@ export function readAccountList(doc: string): ListedAccount[] {
     const id = textAt(detail, bank ? 'BANKACCTFROM' : 'CCACCTFROM', 'ACCTID');
     if (!id) continue;
     if (bank) {
-      const ofxType = (textAt(bank, 'BANKACCTFROM', 'ACCTTYPE') ?? 'CHECKING').toUpperCase();
+      const ofxType = (textAt(bank, 'BANKACCTFROM', 'ACCTTYPE') || 'CHECKING').toUpperCase();
       const bankId = textAt(bank, 'BANKACCTFROM', 'BANKID');
       out.push({ id, type: Object.hasOwn(TYPES, ofxType) ? TYPES[ofxType] : 'other', ofxType, ...(bankId ? { bankId } : {}), card: false, ...(description ? { description } : {}) });
     } else {
@@ -37,7 +37,7 @@ export function readAccountList(doc: string): ListedAccount[] {
 /** SONRS STATUS CODE of a response, when it has one. */
 export function signonCode(doc: string): number | undefined {
   try {
-    const code = textAt(find(parseOfxTree(doc), 'SONRS'), 'STATUS', 'CODE');
+    const code = textAt(readOfx(doc), 'SONRS', 'STATUS', 'CODE');
     return code === undefined || !/^\d+$/.test(code) ? undefined : Number(code);
   } catch {
     return undefined;

@@ -14,7 +14,7 @@ import { amountAt, lineOf, quote, tryAmount } from '../common';
 import { decodeStatement } from '../decode';
 import { parseOfxDate } from './date';
 import { checkStatus } from './status';
-import { buildTree, child, dropChildren, leaf, pathOf, type OfxNode } from './tree';
+import { buildTree, child, dropChildren, findOfx, leaf, pathOf, type OfxNode } from './tree';
 
 class Ctx {
   /** Parsed dates by their raw text: a statement repeats the same few dates many times. */
@@ -143,17 +143,6 @@ export function parseOfx(input: Uint8Array | string): ParsedFile {
     throw new UnsupportedStatementError(kind, `OFX ${kind} statements are not supported`);
   }
   return { statements };
-}
-
-function findOfx(roots: OfxNode[]): OfxNode | undefined {
-  for (const r of roots) if (r.name === 'OFX') return r;
-  const stack = [...roots];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (n.name === 'OFX') return n;
-    for (const c of n.children) stack.push(c);
-  }
-  return undefined;
 }
 
 const ACCOUNT_TYPES: Record<string, AccountType> = {

@@ -371,3 +371,62 @@ export function pathOf(node: OfxNode, leafName?: string): string {
 
 /** Elements that are items of a list: their path always carries an index, even when there is one. */
 const LIST_ITEMS = new Set(['STMTTRN', 'STMTTRNP', 'CCCLOSING']);
+
+/** The <OFX> element: the first root of that name, else the first one nested anywhere (depth first). */
+export function findOfx(roots: OfxNode[]): OfxNode | undefined {
+  for (const r of roots) if (r.name === 'OFX') return r;
+  const stack = [...roots];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.name === 'OFX') return n;
+    for (const c of n.children) stack.push(c);
+  }
+  return undefined;
+}
+
+/**
+ * The <OFX> element of a document, for readers that only look things up (OFX client responses, the
+ * sandbox bank's requests). An element left open at EOF is kept as read. Throws StatementParseError.
+ */
+export function readOfx(src: string): OfxNode {
+  const ofx = findOfx(buildTree(src).roots);
+  if (!ofx) throw new StatementParseError('NOT_OFX', 'no <OFX> element found');
+  return ofx;
+}
+
+/**
+ * The first element reached by a path of names, each a descendant (not only a child) of the one
+ * before, depth first in document order: find(ofx, 'SONRS', 'STATUS', 'CODE'). A match of a name is
+ * not searched for that name again, so each node is visited at most once per path step.
+ */
+export function find(node: OfxNode | undefined, ...path: string[]): OfxNode | undefined {
+  return node && findFrom(node, path, 0);
+}
+
+function findFrom(node: OfxNode, path: string[], step: number): OfxNode | undefined {
+  if (step === path.length) return node;
+  for (const c of node.children) {
+    const hit = c.name === path[step] ? findFrom(c, path, step + 1) : c.children.length > 0 ? findFrom(c, path, step) : undefined;
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** All descendants named `name`, in document order (not looking inside a match). */
+export function findAll(node: OfxNode | undefined, name: string): OfxNode[] {
+  const out: OfxNode[] = [];
+  if (node) collect(node, name, out);
+  return out;
+}
+
+function collect(node: OfxNode, name: string, out: OfxNode[]): void {
+  for (const c of node.children) {
+    if (c.name === name) out.push(c);
+    else if (c.children.length > 0) collect(c, name, out);
+  }
+}
+
+/** The value of the first element at `path` (see find); undefined when absent or an aggregate, '' when empty. */
+export function textAt(node: OfxNode | undefined, ...path: string[]): string | undefined {
+  return find(node, ...path)?.value;
+}
