@@ -14,6 +14,8 @@ import { badRequest, errorResponse, HttpError, json, notFound, parseJsonBody, pa
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
 
+/** Longer than the refresh workflow's TimeoutSeconds (statemachines/refresh.asl.json; a CDK test checks). */
+export const REFRESH_DEADLINE_MS = 10 * 60 * 1000;
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 500;
 
@@ -34,6 +36,12 @@ export const routes: Record<string, Route> = {
     const userId = await existingUser(event);
     const refresh = await store.getRefresh(userId, pathId(event.pathParameters, 'refreshId'));
     if (!refresh) throw notFound('refresh');
+    if (refresh.status === 'RUNNING' && Date.now() - Date.parse(refresh.startedAt) > REFRESH_DEADLINE_MS) {
+      // Its workflow has timed out or its process died without recording an end: it is over.
+      await store.finishRefresh(userId, refresh.refreshId, refresh.trigger, 'FAILED', { outcome: 'FAILED', error: 'States.Timeout' });
+      refresh.status = 'FAILED';
+      refresh.error = 'States.Timeout';
+    }
     const summary = refresh.summary as Record<string, any> | undefined;
     return json(200, {
       refreshId: refresh.refreshId,

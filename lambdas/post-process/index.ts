@@ -27,7 +27,12 @@ export interface PostProcessInput {
   processed: ProcessResult[][];
 }
 
-const LEASE_SECONDS = 120;
+/**
+ * The merge lease is short and renewed while the merge runs, so a merge that died (a crashed or
+ * timed-out Lambda) blocks the user's next refresh for seconds, not minutes.
+ */
+const LEASE_SECONDS = 15;
+const LEASE_RENEW_MS = 5_000;
 
 export async function handler(event: PostProcessInput) {
   const { userId, refreshId } = event;
@@ -37,6 +42,9 @@ export async function handler(event: PostProcessInput) {
     // Another refresh of this user is merging; the workflow retries with backoff.
     throw new TransientError('CONCURRENT_UPDATE', `another refresh of user ${userId} is merging`);
   }
+  const renewal = setInterval(() => {
+    store.acquireLease(userId, refreshId, LEASE_SECONDS).catch((error) => logger.warn('lease renewal failed', { error }));
+  }, LEASE_RENEW_MS);
   try {
     const connections = await store.listConnections(userId);
     const byConnection = new Map(connections.map((c) => [c.connectionId, c]));
@@ -110,6 +118,7 @@ export async function handler(event: PostProcessInput) {
     logger.info('refresh merged', { outcome: outcome.status, changes });
     return summary;
   } finally {
+    clearInterval(renewal);
     await store.releaseLease(userId, refreshId);
   }
 }

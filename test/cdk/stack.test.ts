@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { routes as apiRoutes } from '../../lambdas/api';
+import { REFRESH_DEADLINE_MS, routes as apiRoutes } from '../../lambdas/api';
 import { LedgerFlowStack } from '../../lib/ledgerflow-stack';
 import { ROUTES } from '../../lib/settings';
 
@@ -137,6 +137,10 @@ describe('workflows', () => {
         expect(retry.MaxDelaySeconds).toBeGreaterThan(0);
       }
     }
+  });
+
+  test('the API gives up on a RUNNING refresh only after its workflow has timed out', () => {
+    expect(REFRESH_DEADLINE_MS).toBeGreaterThan(asl('refresh').TimeoutSeconds * 1000);
   });
 
   test('refresh: download retries transient bank errors but never a login the user must fix', () => {
