@@ -1,5 +1,5 @@
 import { GetExecutionHistoryCommand, ListExecutionsCommand, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { expectMatchesTruth, startHarness, type Harness } from './harness';
 
 let h: Harness;
@@ -35,6 +35,38 @@ test('a second refresh changes nothing', async () => {
   expect(refresh.status).toBe('SUCCEEDED');
   expect(refresh.changes).toEqual({ added: 0, modified: 0, removed: 0 });
   expect(await h.allTransactions('demo-0001')).toEqual(before);
+});
+
+test('the same refresh delivered twice at once, beside another refresh, leaves exactly the same stored state', async () => {
+  const before = { accounts: (await h.api('GET', '/users/demo-0001/accounts')).body, transactions: await h.allTransactions('demo-0001') };
+  const connections = (await h.api('GET', '/users/demo-0001/connections')).body.connections.map((c: any) => ({ connectionId: c.id }));
+  // Express workflows started asynchronously run at least once: deliver the same input twice.
+  const input = JSON.stringify({ userId: 'demo-0001', refreshId: 'ref_twice', trigger: 'api', connections });
+  const runs = await Promise.all(['twice-a', 'twice-b'].map((name) => h.sfn.send(new StartExecutionCommand({ stateMachineArn: h.flow.stateMachines.refresh, name, input }))));
+  const viaApi = await h.refreshAndWait('demo-0001', 60_000);
+  for (const { executionArn } of runs) {
+    let status = 'RUNNING';
+    while (status === 'RUNNING') {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).status!;
+    }
+    expect(status).toBe('SUCCEEDED');
+  }
+  expect(viaApi.status).toBe('SUCCEEDED');
+  expect((await h.api('GET', '/users/demo-0001/refreshes/ref_twice')).body.status).toBe('SUCCEEDED');
+  expect({ accounts: (await h.api('GET', '/users/demo-0001/accounts')).body, transactions: await h.allTransactions('demo-0001') }).toEqual(before);
+  await expectMatchesTruth(h, 'demo-0001');
+});
+
+test('a repeated POST with the same Idempotency-Key starts one refresh', async () => {
+  const headers = { 'idempotency-key': 'tap-42' };
+  const first = await h.api('POST', '/users/demo-0002/refresh', undefined, headers);
+  const second = await h.api('POST', '/users/demo-0002/refresh', undefined, headers);
+  expect(first.status).toBe(202);
+  expect(second).toEqual(first);
+  await h.waitForRefresh('demo-0002', first.body.refreshId);
+  const executions = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn: h.flow.stateMachines.refresh, maxResults: 1000 }));
+  expect(executions.executions!.filter((e) => e.name === first.body.refreshId)).toHaveLength(1);
 });
 
 test('days later, pending card transactions have posted and the ledger still equals the truth', async () => {
