@@ -12,7 +12,7 @@
  *   ("2023-01-05T17:00:00.000Z"). A source date without a time or zone means 00:00 UTC (the OFX
  *   spec's default); a written offset ("[-5:EST]", "+01:00") is honoured.
  * - Identifiers (FITIDs, account numbers) are strings exactly as written: leading zeros kept.
- * - Fields a source cannot fill are omitted, never set to placeholder values.
+ * - Fields a source cannot fill are omitted, never given made-up values.
  */
 
 export type StatementFormat = 'ofx' | 'camt053' | 'mt940';

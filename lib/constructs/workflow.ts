@@ -9,7 +9,7 @@ export interface WorkflowProps {
   /** Base name of statemachines/<name>.asl.json, also the state machine's name. */
   name: string;
   type: 'STANDARD' | 'EXPRESS';
-  /** Values for the ${...} placeholders in the ASL file. */
+  /** Values substituted for each ${Name} in the ASL file. */
   substitutions: Record<string, string>;
 }
 

@@ -15,7 +15,7 @@ import './polyfill';
 import { StateMachine } from 'aws-local-stepfunctions';
 
 /** Context values that only exist per Task attempt: our handlers substitute them in the Task's input. */
-export const PLACEHOLDER = {
+export const ATTEMPT_CONTEXT_MARKER = {
   taskToken: '__lfsfn:Task.Token__',
   stateName: '__lfsfn:State.Name__',
   enteredTime: '__lfsfn:State.EnteredTime__',
@@ -174,7 +174,7 @@ function compileScope(scope: Scope, opts: CompileOptions, out: CompiledMachine, 
 function checkJsonPathOnly(state: Json, at: string): void {
   if (state.QueryLanguage !== undefined && state.QueryLanguage !== 'JSONPath') throw new InvalidDefinition(`${at}: QueryLanguage ${state.QueryLanguage} is not supported locally`);
   for (const f of JSONATA_FIELDS) if (state[f] !== undefined) throw new InvalidDefinition(`${at}: field ${f} (JSONata / variables) is not supported locally`);
-  // Per-attempt context values are substituted in Task Parameters only (see PLACEHOLDER).
+  // Per-attempt context values are substituted in Task Parameters only (see ATTEMPT_CONTEXT_MARKER).
   for (const [field, value] of Object.entries(state)) {
     if (field === 'Parameters' && state.Type === 'Task') continue;
     if (field === 'ItemProcessor' || field === 'Iterator' || field === 'Branches') continue;

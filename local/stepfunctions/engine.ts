@@ -6,7 +6,7 @@
 import './polyfill';
 import { randomUUID } from 'node:crypto';
 import { ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
-import { compileDefinition, InvalidDefinition, PLACEHOLDER, type CompiledMachine, type DistributedMapSpec, type TaskSpec } from './definition';
+import { compileDefinition, InvalidDefinition, ATTEMPT_CONTEXT_MARKER, type CompiledMachine, type DistributedMapSpec, type TaskSpec } from './definition';
 import { SfnApiError, errorInfo, loadTimeoutErrorClass, stateError } from './errors';
 import { ExecutionHistory, StateEventRecorder, json } from './history';
 import { TokenRegistry, type TaskAttempt } from './tokens';
@@ -182,8 +182,8 @@ export class SfnEngine {
       context: {
         Execution: { Id: arn, Name: execName, RoleArn: machine.roleArn, StartTime: startDate.toISOString(), RedriveCount: 0 },
         StateMachine: { Id: machine.arn, Name: machine.name },
-        State: { Name: PLACEHOLDER.stateName, EnteredTime: PLACEHOLDER.enteredTime },
-        Task: { Token: PLACEHOLDER.taskToken },
+        State: { Name: ATTEMPT_CONTEXT_MARKER.stateName, EnteredTime: ATTEMPT_CONTEXT_MARKER.enteredTime },
+        Task: { Token: ATTEMPT_CONTEXT_MARKER.taskToken },
       },
       abortController,
       stopRun: () => undefined,
@@ -278,9 +278,9 @@ export class SfnEngine {
     const callback = (t.kind === 'lambdaInvoke' && t.callback) || (t.kind === 'startExecution' && t.mode === 'callback');
     const attempt = this.tokens.create(exec.arn, callback, spec.heartbeatSeconds, spec.timeoutSeconds);
     const input = substitute(rawInput, [
-      [PLACEHOLDER.taskToken, attempt.token],
-      [PLACEHOLDER.stateName, spec.name],
-      [PLACEHOLDER.enteredTime, new Date().toISOString()],
+      [ATTEMPT_CONTEXT_MARKER.taskToken, attempt.token],
+      [ATTEMPT_CONTEXT_MARKER.stateName, spec.name],
+      [ATTEMPT_CONTEXT_MARKER.enteredTime, new Date().toISOString()],
     ]);
     const ev = new TaskEvents(exec.history, spec, this.opts.region);
     ev.scheduled(input);
@@ -600,7 +600,7 @@ function paginate<T>(all: T[], maxResults: unknown, token: unknown): { page: T[]
   return { page, nextToken: start + max < all.length ? String(start + max) : undefined };
 }
 
-/** Replaces per-attempt context placeholders ($$.Task.Token, $$.State.*) inside a Task's input. */
+/** Replaces per-attempt context markers ($$.Task.Token, $$.State.*) inside a Task's input. */
 function substitute(v: unknown, pairs: [string, string][]): unknown {
   if (typeof v === 'string') {
     if (!v.includes('__lfsfn:')) return v;

@@ -31,7 +31,7 @@ class Ctx {
 
   constructor(readonly src: string) {}
 
-  /** Records a failed read-ahead and returns a placeholder that is never used. */
+  /** Records a failed read-ahead and returns a stand-in value that is never used. */
   failProbe(): string {
     this.probeFailed = true;
     return '';
