@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startSandboxBank, type SandboxBank, type SandboxBankOptions } from './bank';
 import { startLocalStack, type LocalStack, type LocalStackPorts } from './runtime';
+import { loadStack } from './runtime/template';
 import { seedDemoUsers, seedInstitutions } from './seed';
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -151,7 +152,7 @@ function useStackFromThisProcess(stack: LocalStack): void {
 }
 
 function physicalIdOfType(stack: LocalStack, cdkOut: string, type: string, name: string): string {
-  const template = JSON.parse(fs.readFileSync(path.join(cdkOut, `${stack.stackName}.template.json`), 'utf8'));
+  const { template } = loadStack(cdkOut, stack.stackName);
   const logicalId = Object.entries(template.Resources as Record<string, any>).find(([, r]) => r.Type === type && r.Properties.StateMachineName === name)?.[0];
   if (!logicalId) throw new Error(`no ${type} named ${name} in the template`);
   return stack.physicalIds[logicalId];

@@ -13,13 +13,16 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { readCircuit } from '../lambdas/shared/circuit';
 import { stableId } from '../lambdas/shared/hash';
 import * as store from '../lambdas/shared/store';
 import type { ChaosRates, SandboxStats, Truth } from './bank';
 import { startLedgerFlow, type LedgerFlow } from './ledgerflow';
 import { seedUser } from './seed';
+import { apiClient, bankTruth, type ApiClient } from './api-client';
+import { executionHistory, listAllExecutions } from './executions';
+import { addReconciliation, emptyReconciliation, reconcileUser, type Reconciliation } from './reconcile';
 
 // ---- options and report ---------------------------------------------------------------------
 
@@ -143,20 +146,7 @@ export interface SoakReport {
   clean: { refreshes: number; byOutcome: Record<string, number>; usersNeedingRetries: number; unexpected: Array<{ userId: string; scenario: string; status: string }> };
   /** Duplicates by (account, externalId) seen in the table at the end of any chaos day. */
   duplicatesDuringChaos: number;
-  reconciliation: {
-    users: number;
-    accounts: number;
-    transactions: number;
-    lostTransactions: number;
-    duplicatedTransactions: number;
-    extraTransactions: number;
-    fieldMismatches: number;
-    balanceMismatches: number;
-    missingAccounts: number;
-    extraAccounts: number;
-    /** A few concrete examples, for the log. */
-    examples: string[];
-  };
+  reconciliation: Reconciliation & { users: number };
   problems: string[];
 }
 
@@ -196,7 +186,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     for (const i of flow.bank.institutions()) await store.putInstitution({ institutionId: i.id, name: i.name, org: i.org, fid: i.fid, url: `${proxy.url}/ofx/${i.id}` });
     const users = await seedUsers(flow, options);
     log(`[soak] stack up in ${((Date.now() - started) / 1000).toFixed(1)} s; ${users.length} users; data in ${dataDir}`);
-    const api = apiClient(flow.endpoints.api);
+    // The API runs on the same two cores as everything else: a slow answer is retried, not fatal.
+    const api = apiClient(flow.endpoints.api, { timeoutMs: 20_000, attempts: 3 });
     const records: RefreshRecord[] = [];
     const dailyRuns: SoakReport['dailyRuns'] = [];
     let duplicatesDuringChaos = 0;
@@ -229,7 +220,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const chaosStats = flow.bank.stats();
     const probe = proxy.figures();
     // Openings while chaos was on (the clean pass's down users open the circuits again later).
-    const institutions = (await api.get('/institutions')).body.institutions as Array<{ id: string; circuit: { openings: number } }>;
+    const institutions = (await api.call('GET', '/institutions')).body.institutions as Array<{ id: string; circuit: { openings: number } }>;
     flow.bank.setChaos(undefined);
 
     // Clean phase: circuits closed first, then one refresh per user ----------------------------
@@ -339,55 +330,23 @@ async function seedUsers(flow: LedgerFlow, options: SoakOptions): Promise<SoakUs
   return users;
 }
 
-// ---- API --------------------------------------------------------------------------------------
+// ---- API ----------------------------------------------------------------------------------------
 
-interface Api {
-  get(pathname: string): Promise<{ status: number; body: any }>;
-  post(pathname: string, body?: unknown): Promise<{ status: number; body: any }>;
+/** Waits out a refresh until `stuckAfterMs` after it started; a refresh still RUNNING then is stuck. */
+async function finalStatus(api: ApiClient, userId: string, refreshId: string, startedAt: number, stuckAfterMs: number): Promise<string> {
+  const record = await api.waitForRefresh(userId, refreshId, { timeoutMs: Math.max(0, stuckAfterMs - (Date.now() - startedAt)), pollMs: 400 });
+  return record.status;
 }
 
-function apiClient(base: string): Api {
-  const call = async (method: string, pathname: string, body?: unknown) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await fetch(base + pathname, {
-          method,
-          headers: { 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(20_000),
-        });
-        return { status: res.status, body: (await res.json()) as any };
-      } catch (e) {
-        // The API runs on the same two cores as everything else: a slow answer is retried, not fatal.
-        if (attempt >= 3) throw e;
-        await sleep(500 * attempt);
-      }
-    }
-  };
-  return { get: (p) => call('GET', p), post: (p, b) => call('POST', p, b) };
-}
-
-async function waitForRefresh(api: Api, userId: string, refreshId: string, startedAt: number, stuckAfterMs: number): Promise<string> {
-  for (;;) {
-    const { status, body } = await api.get(`/users/${userId}/refreshes/${refreshId}`);
-    if (status === 200 && body.status !== 'RUNNING') return body.status;
-    if (status !== 200 && status !== 404) throw new Error(`GET refresh ${refreshId} answered ${status}: ${JSON.stringify(body)}`);
-    if (Date.now() - startedAt > stuckAfterMs) return 'RUNNING';
-    await sleep(400);
-  }
-}
-
-async function refreshOnce(api: Api, user: SoakUser, day: number, stuckAfterMs: number, trigger: RefreshRecord['trigger']): Promise<RefreshRecord> {
+async function refreshOnce(api: ApiClient, user: SoakUser, day: number, stuckAfterMs: number, trigger: RefreshRecord['trigger']): Promise<RefreshRecord> {
   const t0 = Date.now();
-  const started = await api.post(`/users/${user.userId}/refresh`);
-  if (started.status !== 202) throw new Error(`POST refresh of ${user.userId} answered ${started.status}: ${JSON.stringify(started.body)}`);
-  const refreshId = started.body.refreshId as string;
-  const status = await waitForRefresh(api, user.userId, refreshId, t0, stuckAfterMs);
+  const refreshId = await api.startRefresh(user.userId);
+  const status = await finalStatus(api, user.userId, refreshId, t0, stuckAfterMs);
   return { userId: user.userId, scenario: user.scenario, refreshId, trigger, day, status, ms: Date.now() - t0 };
 }
 
 /** `total` refreshes, `concurrency` at a time, users taken round-robin and never twice at once. */
-async function runApiRefreshes(api: Api, users: SoakUser[], total: number, concurrency: number, day: number, stuckAfterMs: number, trigger: RefreshRecord['trigger']): Promise<RefreshRecord[]> {
+async function runApiRefreshes(api: ApiClient, users: SoakUser[], total: number, concurrency: number, day: number, stuckAfterMs: number, trigger: RefreshRecord['trigger']): Promise<RefreshRecord[]> {
   const out: RefreshRecord[] = [];
   const busy = new Set<string>();
   let next = day * 7; // a different first user every day
@@ -411,7 +370,7 @@ async function runApiRefreshes(api: Api, users: SoakUser[], total: number, concu
 
 // ---- daily batch --------------------------------------------------------------------------------
 
-async function runDailyBatch(flow: LedgerFlow, sfn: SFNClient, api: Api, users: SoakUser[], day: number, stuckAfterMs: number) {
+async function runDailyBatch(flow: LedgerFlow, sfn: SFNClient, api: ApiClient, users: SoakUser[], day: number, stuckAfterMs: number) {
   const t0 = Date.now();
   const executionArn = await flow.runDaily();
   let status = 'RUNNING';
@@ -424,9 +383,9 @@ async function runDailyBatch(flow: LedgerFlow, sfn: SFNClient, api: Api, users: 
   const records: RefreshRecord[] = [];
   for (const user of users) {
     const refreshId = stableId('ref_', runId, user.userId);
-    const { status: code, body } = await api.get(`/users/${user.userId}/refreshes/${refreshId}`);
+    const { status: code, body } = await api.call('GET', `/users/${user.userId}/refreshes/${refreshId}`);
     if (code === 404) continue;
-    const final = body.status === 'RUNNING' ? await waitForRefresh(api, user.userId, refreshId, t0, stuckAfterMs) : body.status;
+    const final = body.status === 'RUNNING' ? await finalStatus(api, user.userId, refreshId, t0, stuckAfterMs) : body.status;
     records.push({ userId: user.userId, scenario: user.scenario, refreshId, trigger: 'daily', day, status: final, ms: Date.now() - t0 });
   }
   return { executionArn, status, records };
@@ -435,7 +394,7 @@ async function runDailyBatch(flow: LedgerFlow, sfn: SFNClient, api: Api, users: 
 // ---- clean phase ------------------------------------------------------------------------------
 
 /** After chaos the circuits may still be open: wait out the cooldown and let one good refresh probe. */
-async function waitForClosedCircuits(flow: LedgerFlow, users: SoakUser[], api: Api, options: SoakOptions, stuckAfterMs: number): Promise<void> {
+async function waitForClosedCircuits(flow: LedgerFlow, users: SoakUser[], api: ApiClient, options: SoakOptions, stuckAfterMs: number): Promise<void> {
   const cooldownMs = Number({ ...DEFAULT_LAMBDA_ENV, ...options.lambdaEnv }.CIRCUIT_COOLDOWN_SECONDS) * 1000;
   const probeMs = Number({ ...DEFAULT_LAMBDA_ENV, ...options.lambdaEnv }.CIRCUIT_PROBE_SECONDS) * 1000;
   const deadline = Date.now() + 60_000;
@@ -454,7 +413,7 @@ async function waitForClosedCircuits(flow: LedgerFlow, users: SoakUser[], api: A
  * One refresh per user, in an order that keeps the circuits closed for the next one: users the
  * bank answers first, self-failing ones (flaky, rate limited) next, the down users last.
  */
-async function cleanPass(api: Api, users: SoakUser[], day: number, stuckAfterMs: number, options: SoakOptions) {
+async function cleanPass(api: ApiClient, users: SoakUser[], day: number, stuckAfterMs: number, options: SoakOptions) {
   const rank = (u: SoakUser) => (u.scenario === 'down' ? 2 : SELF_FAILING.has(u.scenario) ? 1 : 0);
   const records: RefreshRecord[] = [];
   const unexpected: SoakReport['clean']['unexpected'] = [];
@@ -487,15 +446,8 @@ async function cleanPass(api: Api, users: SoakUser[], day: number, stuckAfterMs:
 
 async function retriesFromHistories(sfn: SFNClient, refreshMachine: string, refreshIds: Set<string>): Promise<SoakReport['retries']> {
   const figures = { download: 0, processStatement: 0, postProcess: 0, taskFailures: 0, executions: 0, executionsRunning: 0 };
-  let nextToken: string | undefined;
-  const arns: Array<{ arn: string; status: string }> = [];
-  do {
-    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: refreshMachine, maxResults: 1000, nextToken }));
-    for (const e of page.executions ?? []) arns.push({ arn: e.executionArn!, status: e.status! });
-    nextToken = page.nextToken;
-  } while (nextToken);
-  for (const { arn, status } of arns) {
-    const events = await history(sfn, arn);
+  for (const { executionArn, status } of await listAllExecutions(sfn, refreshMachine)) {
+    const events = await executionHistory(sfn, executionArn!);
     const input = JSON.parse((events[0]?.executionStartedEventDetails?.input as string) ?? '{}');
     if (!refreshIds.has(input.refreshId)) continue; // clean-phase and probe refreshes are not chaos figures
     figures.executions++;
@@ -517,17 +469,6 @@ async function retriesFromHistories(sfn: SFNClient, refreshMachine: string, refr
   return figures;
 }
 
-async function history(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
-
 // ---- reconciliation -----------------------------------------------------------------------------
 
 /** The accounts a user of this scenario must hold: all, all but the garbled ones, or none. */
@@ -540,91 +481,13 @@ export function expectedAccounts(truth: Truth, scenario: SoakScenario): Truth['a
   return truth.accounts.filter((a) => lastOf.get(a.institutionId) !== a);
 }
 
-async function reconcile(api: Api, bankUrl: string, users: SoakUser[]): Promise<SoakReport['reconciliation']> {
-  const r: SoakReport['reconciliation'] = {
-    users: users.length,
-    accounts: 0,
-    transactions: 0,
-    lostTransactions: 0,
-    duplicatedTransactions: 0,
-    extraTransactions: 0,
-    fieldMismatches: 0,
-    balanceMismatches: 0,
-    missingAccounts: 0,
-    extraAccounts: 0,
-    examples: [],
-  };
-  const example = (text: string) => r.examples.length < 10 && r.examples.push(text);
+async function reconcile(api: ApiClient, bankUrl: string, users: SoakUser[]): Promise<SoakReport['reconciliation']> {
+  const total = emptyReconciliation();
   for (const user of users) {
-    const truth = (await (await fetch(`${bankUrl}/sandbox/users/${user.userId}/truth`, { signal: AbortSignal.timeout(10_000) })).json()) as Truth;
-    const expected = expectedAccounts(truth, user.scenario);
-    const held = (await api.get(`/users/${user.userId}/accounts`)).body.accounts as any[];
-    const transactions = await allTransactions(api, user.userId);
-    const matched = new Set<string>();
-    for (const t of expected) {
-      r.accounts++;
-      r.transactions += t.transactions.length;
-      const account = held.find((a) => a.mask === t.mask && a.type === t.type);
-      if (!account) {
-        r.missingAccounts++;
-        r.lostTransactions += t.transactions.length;
-        example(`${user.userId}: account ${t.type} ${t.mask} missing`);
-        continue;
-      }
-      matched.add(account.id);
-      if (account.balances.current !== t.balances.current || account.balances.available !== t.balances.available) {
-        r.balanceMismatches++;
-        example(`${user.userId} ${t.type} ${t.mask}: balances ${JSON.stringify(account.balances)} vs truth ${JSON.stringify(t.balances)}`);
-      }
-      const mine = transactions.filter((x) => x.accountId === account.id);
-      const byExternal = new Map<string, any[]>();
-      for (const x of mine) byExternal.set(x.externalId, [...(byExternal.get(x.externalId) ?? []), x]);
-      for (const want of t.transactions) {
-        const got = byExternal.get(want.id);
-        if (!got) {
-          r.lostTransactions++;
-          example(`${user.userId} ${t.mask}: transaction ${want.id} (${want.amount}, ${want.status}) lost`);
-          continue;
-        }
-        if (got.length > 1) {
-          r.duplicatedTransactions += got.length - 1;
-          example(`${user.userId} ${t.mask}: transaction ${want.id} held ${got.length} times`);
-        }
-        const g = got[0];
-        if (g.amount !== want.amount || g.postedAt !== want.postedAt || g.status !== want.status) {
-          r.fieldMismatches++;
-          example(`${user.userId} ${t.mask}: ${want.id} holds ${g.amount} ${g.postedAt} ${g.status}, truth ${want.amount} ${want.postedAt} ${want.status}`);
-        }
-      }
-      const truthIds = new Set(t.transactions.map((x) => x.id));
-      for (const [id, got] of byExternal) {
-        if (!truthIds.has(id)) {
-          r.extraTransactions += got.length;
-          example(`${user.userId} ${t.mask}: holds ${id} the bank does not have`);
-        }
-      }
-    }
-    for (const a of held) {
-      if (matched.has(a.id)) continue;
-      r.extraAccounts++;
-      const stray = transactions.filter((x) => x.accountId === a.id).length;
-      r.extraTransactions += stray;
-      example(`${user.userId}: unexpected account ${a.type} ${a.mask} with ${stray} transactions`);
-    }
+    const expected = expectedAccounts(await bankTruth(bankUrl, user.userId), user.scenario);
+    addReconciliation(total, await reconcileUser(api, user.userId, expected));
   }
-  return r;
-}
-
-async function allTransactions(api: Api, userId: string): Promise<any[]> {
-  const all: any[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { status: number; body: any } = await api.get(`/users/${userId}/transactions?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
-    if (page.status !== 200) throw new Error(`transactions of ${userId} answered ${page.status}`);
-    all.push(...page.body.transactions);
-    cursor = page.body.nextCursor;
-  } while (cursor);
-  return all;
+  return { users: users.length, ...total };
 }
 
 /** Duplicates by (account, externalId) straight from the table (what the API would list). */

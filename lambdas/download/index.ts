@@ -14,6 +14,7 @@ import { bucketName, envNumber } from '../shared/config';
 import { InstitutionError, NeedsUserError, TransientError } from '../shared/errors';
 import { stableId } from '../shared/hash';
 import { s3Keys } from '../shared/keys';
+import { requireStrings } from '../shared/input';
 import { logger } from '../shared/logger';
 import { fetchStatements } from '../shared/ofx-client';
 import * as store from '../shared/store';
@@ -109,8 +110,6 @@ function forConnection<E extends Error>(error: E, connectionId: string): E {
 }
 
 function requireInput(event: DownloadInput): DownloadInput {
-  for (const field of ['userId', 'refreshId', 'connectionId'] as const) {
-    if (typeof event?.[field] !== 'string' || !event[field]) throw new TypeError(`download input is missing ${field}`);
-  }
+  requireStrings(event, ['userId', 'refreshId', 'connectionId'], 'download');
   return { ...event, trigger: event.trigger ?? 'api' };
 }

@@ -10,6 +10,7 @@ import { isCoolingDown, readCircuit } from '../shared/circuit';
 import { bucketName } from '../shared/config';
 import { stableId } from '../shared/hash';
 import { s3Keys } from '../shared/keys';
+import { requireStrings } from '../shared/input';
 import { logger } from '../shared/logger';
 import * as store from '../shared/store';
 
@@ -28,7 +29,7 @@ export interface ManifestItem {
 const WAITING_FOR_USER = new Set(['LOGIN_REQUIRED', 'LOCKED', 'MFA_REQUIRED']);
 
 export async function handler(event: ListUsersInput) {
-  if (typeof event?.runId !== 'string' || !event.runId) throw new TypeError('list-users input is missing runId');
+  requireStrings(event, ['runId'], 'list-users');
   const circuitOpen = new Map<string, boolean>();
   const isOpen = async (institutionId: string) => {
     if (!circuitOpen.has(institutionId)) circuitOpen.set(institutionId, isCoolingDown(await readCircuit(institutionId)));

@@ -8,6 +8,7 @@ import { bucketName } from '../shared/config';
 import { LedgerFlowError } from '../shared/errors';
 import { sha256Hex } from '../shared/hash';
 import { s3Keys } from '../shared/keys';
+import { requireStrings } from '../shared/input';
 import { logger } from '../shared/logger';
 import { parseStatementFile } from '../shared/statements';
 import * as store from '../shared/store';
@@ -35,10 +36,7 @@ export interface StoredStatement {
 }
 
 export async function handler(event: ProcessInput): Promise<ProcessOutput> {
-  for (const field of ['userId', 'refreshId', 'connectionId', 'rawKey'] as const) {
-    if (typeof event?.[field] !== 'string' || !event[field]) throw new TypeError(`process-statement input is missing ${field}`);
-  }
-  const { userId, refreshId, connectionId, rawKey } = event;
+  const { userId, refreshId, connectionId, rawKey } = requireStrings(event, ['userId', 'refreshId', 'connectionId', 'rawKey'], 'process-statement');
   logger.appendKeys({ userId, refreshId, connectionId, rawKey });
   const object = await s3().send(new GetObjectCommand({ Bucket: bucketName(), Key: rawKey }));
   const bytes = await object.Body!.transformToByteArray();

@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 const requestHandler = { connectionTimeout: 2_000, requestTimeout: 10_000 };
 
@@ -30,4 +30,20 @@ export function s3(): S3Client {
 export function stepFunctions(): SFNClient {
   sfn ??= new SFNClient({ requestHandler, maxAttempts: 3 });
   return sfn;
+}
+
+/** DynamoDB's answer when a write's ConditionExpression did not hold (and nothing was written). */
+export function isConditionFailure(e: unknown): boolean {
+  return (e as Error)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Sends a conditional write: true when it was written, false when its condition did not hold. */
+export async function writeIf(command: PutCommand | UpdateCommand | DeleteCommand): Promise<boolean> {
+  try {
+    await dynamo().send(command as PutCommand);
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
 }

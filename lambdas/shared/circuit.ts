@@ -8,7 +8,7 @@
  * concurrent Lambdas neither lose failures nor open (or probe) twice.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from './aws';
+import { dynamo, isConditionFailure, writeIf } from './aws';
 import { envNumber, tableName } from './config';
 import { CIRCUIT_SK, institutionPk } from './keys';
 
@@ -41,10 +41,6 @@ export const circuitSettings = () => ({
 const key = (institutionId: string) => ({ pk: institutionPk(institutionId), sk: CIRCUIT_SK });
 const NAMES = { '#state': 'state' };
 
-function isConditionFailure(e: unknown): boolean {
-  return (e as Error)?.name === 'ConditionalCheckFailedException';
-}
-
 export async function readCircuit(institutionId: string): Promise<Circuit> {
   const out = await dynamo().send(new GetCommand({ TableName: tableName(), Key: key(institutionId), ConsistentRead: true }));
   const item = out.Item;
@@ -73,22 +69,17 @@ export async function admit(institutionId: string, now = Date.now()): Promise<Ad
   if (c.state === 'HALF_OPEN' && now < (c.probeUntil ?? 0)) return 'wait';
   // Cooldown over (or the last probe's lease ran out): exactly one caller wins the probe, because
   // the update is conditional on the state it read.
-  try {
-    await dynamo().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: key(institutionId),
-        UpdateExpression: 'SET #state = :half, probeUntil = :until',
-        ConditionExpression: '#state = :seen AND (attribute_not_exists(probeUntil) OR probeUntil = :seenProbe)',
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: { ':half': 'HALF_OPEN', ':until': now + s.probeMs, ':seen': c.state, ':seenProbe': c.probeUntil ?? -1 },
-      }),
-    );
-    return 'probe';
-  } catch (e) {
-    if (isConditionFailure(e)) return 'wait'; // another caller took the probe a moment ago
-    throw e;
-  }
+  const won = await writeIf(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: key(institutionId),
+      UpdateExpression: 'SET #state = :half, probeUntil = :until',
+      ConditionExpression: '#state = :seen AND (attribute_not_exists(probeUntil) OR probeUntil = :seenProbe)',
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: { ':half': 'HALF_OPEN', ':until': now + s.probeMs, ':seen': c.state, ':seenProbe': c.probeUntil ?? -1 },
+    }),
+  );
+  return won ? 'probe' : 'wait'; // lost: another caller took the probe a moment ago
 }
 
 /**
@@ -178,28 +169,21 @@ async function countFailure(institutionId: string, c: Circuit, now: number, wind
 
 /** Opens the circuit unless another caller changed it since `c` was read (then false). */
 async function open(institutionId: string, now: number, c: Circuit): Promise<boolean> {
-  try {
-    await dynamo().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: key(institutionId),
-        UpdateExpression: 'SET #state = :open, openedAt = :now, failures = :zero, windowStart = :now ADD openings :one REMOVE probeUntil',
-        ConditionExpression:
-          c.state === 'HALF_OPEN' ? '#state = :seen AND probeUntil = :seenProbe' : 'attribute_not_exists(pk) OR #state = :seen',
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: {
-          ':open': 'OPEN',
-          ':now': now,
-          ':zero': 0,
-          ':one': 1,
-          ':seen': c.state,
-          ...(c.state === 'HALF_OPEN' ? { ':seenProbe': c.probeUntil ?? -1 } : {}),
-        },
-      }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false;
-    throw e;
-  }
+  return writeIf(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: key(institutionId),
+      UpdateExpression: 'SET #state = :open, openedAt = :now, failures = :zero, windowStart = :now ADD openings :one REMOVE probeUntil',
+      ConditionExpression: c.state === 'HALF_OPEN' ? '#state = :seen AND probeUntil = :seenProbe' : 'attribute_not_exists(pk) OR #state = :seen',
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: {
+        ':open': 'OPEN',
+        ':now': now,
+        ':zero': 0,
+        ':one': 1,
+        ':seen': c.state,
+        ...(c.state === 'HALF_OPEN' ? { ':seenProbe': c.probeUntil ?? -1 } : {}),
+      },
+    }),
+  );
 }

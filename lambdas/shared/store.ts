@@ -5,7 +5,7 @@
  */
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from './aws';
+import { dynamo, writeIf } from './aws';
 import { tableName } from './config';
 import * as k from './keys';
 import type { LedgerTransaction } from './ledger/types';
@@ -193,19 +193,15 @@ export async function setMfaCode(userId: string, connectionId: string, code: str
 
 /** Forgets a used MFA answer (one-time), unless the user has given a new one since. */
 export async function clearMfaCode(userId: string, connectionId: string, usedCode: string): Promise<void> {
-  try {
-    await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: { pk: k.userPk(userId), sk: k.connectionSk(connectionId) },
-        UpdateExpression: 'REMOVE credentials.mfaCode',
-        ConditionExpression: 'credentials.mfaCode = :used',
-        ExpressionAttributeValues: { ':used': usedCode },
-      }),
-    );
-  } catch (e) {
-    if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
-  }
+  await writeIf(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: { pk: k.userPk(userId), sk: k.connectionSk(connectionId) },
+      UpdateExpression: 'REMOVE credentials.mfaCode',
+      ConditionExpression: 'credentials.mfaCode = :used',
+      ExpressionAttributeValues: { ':used': usedCode },
+    }),
+  );
 }
 
 export const getInstitution = (institutionId: string) => get<Institution>(k.INSTITUTIONS_PK, k.institutionSk(institutionId));
@@ -273,28 +269,22 @@ const REFRESH_TTL_SECONDS = 90 * 24 * 3600;
 
 /** Creates the refresh record unless it exists; returns false when it already did (a repeated request). */
 export async function createRefresh(userId: string, refreshId: string, trigger: string, now: string): Promise<boolean> {
-  try {
-    await db().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: {
-          pk: k.userPk(userId),
-          sk: k.refreshSk(refreshId),
-          userId,
-          refreshId,
-          trigger,
-          status: 'RUNNING',
-          startedAt: now,
-          expiresAt: Math.floor(Date.parse(now) / 1000) + REFRESH_TTL_SECONDS,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return true;
-  } catch (e) {
-    if ((e as Error).name === 'ConditionalCheckFailedException') return false;
-    throw e;
-  }
+  return writeIf(
+    new PutCommand({
+      TableName: tableName(),
+      Item: {
+        pk: k.userPk(userId),
+        sk: k.refreshSk(refreshId),
+        userId,
+        refreshId,
+        trigger,
+        status: 'RUNNING',
+        startedAt: now,
+        expiresAt: Math.floor(Date.parse(now) / 1000) + REFRESH_TTL_SECONDS,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
 }
 
 export const getRefresh = (userId: string, refreshId: string) => get<RefreshItem>(k.userPk(userId), k.refreshSk(refreshId));
@@ -353,35 +343,25 @@ export async function finishRefresh(userId: string, refreshId: string, trigger: 
 /** Takes the user's merge lease (or re-takes its own); false while another refresh holds it. */
 export async function acquireLease(userId: string, owner: string, seconds: number): Promise<boolean> {
   const now = Math.floor(Date.now() / 1000);
-  try {
-    await db().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: { pk: k.userPk(userId), sk: k.POST_PROCESS_LEASE_SK, owner, expiresAt: now + seconds },
-        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #owner = :owner',
-        ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: { ':now': now, ':owner': owner },
-      }),
-    );
-    return true;
-  } catch (e) {
-    if ((e as Error).name === 'ConditionalCheckFailedException') return false;
-    throw e;
-  }
+  return writeIf(
+    new PutCommand({
+      TableName: tableName(),
+      Item: { pk: k.userPk(userId), sk: k.POST_PROCESS_LEASE_SK, owner, expiresAt: now + seconds },
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #owner = :owner',
+      ExpressionAttributeNames: { '#owner': 'owner' },
+      ExpressionAttributeValues: { ':now': now, ':owner': owner },
+    }),
+  );
 }
 
 export async function releaseLease(userId: string, owner: string): Promise<void> {
-  try {
-    await db().send(
-      new DeleteCommand({
-        TableName: tableName(),
-        Key: { pk: k.userPk(userId), sk: k.POST_PROCESS_LEASE_SK },
-        ConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: { ':owner': owner },
-      }),
-    );
-  } catch (e) {
-    if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
-  }
+  await writeIf(
+    new DeleteCommand({
+      TableName: tableName(),
+      Key: { pk: k.userPk(userId), sk: k.POST_PROCESS_LEASE_SK },
+      ConditionExpression: '#owner = :owner',
+      ExpressionAttributeNames: { '#owner': 'owner' },
+      ExpressionAttributeValues: { ':owner': owner },
+    }),
+  );
 }

@@ -17,7 +17,7 @@ import { ROOT, startLedgerFlow, type LedgerFlow } from '../../local/ledgerflow';
 import { transactionDateKey } from '../../lambdas/shared/keys';
 import { parseAmount } from '../../lambdas/shared/money';
 import type { Truth } from '../../local/bank';
-import { expectMatchesTruth, type Harness } from './harness';
+import { expectMatchesTruth, harnessFor } from './harness';
 
 const USERS = 10;
 const BANK_DATE = '2026-12-20';
@@ -218,50 +218,6 @@ test('after the restart, one refresh per user brings every user to exactly the b
 }, 120_000);
 
 // ---- helpers ----------------------------------------------------------------------------------
-
-function harnessFor(f: LedgerFlow): Harness {
-  const api: Harness['api'] = async (method, pathname, body) => {
-    const res = await fetch(f.endpoints.api + pathname, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
-  const waitForRefresh: Harness['waitForRefresh'] = async (userId, refreshId, timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { status, body } = await api('GET', `/users/${userId}/refreshes/${refreshId}`);
-      if (status === 200 && body.status !== 'RUNNING') return body;
-      if (Date.now() > deadline) throw new Error(`refresh ${refreshId} still ${body.status ?? status} after ${timeoutMs} ms`);
-      await sleep(200);
-    }
-  };
-  return {
-    flow: f,
-    sfn: undefined as unknown as SFNClient,
-    api,
-    truth: async (userId) => (await (await fetch(`${f.endpoints.bank}/sandbox/users/${userId}/truth`)).json()) as Truth,
-    waitForRefresh,
-    refreshAndWait: async (userId, timeoutMs) => {
-      const started = await api('POST', `/users/${userId}/refresh`);
-      if (started.status !== 202) throw new Error(`refresh of ${userId} answered ${started.status}`);
-      return waitForRefresh(userId, started.body.refreshId, timeoutMs);
-    },
-    allTransactions: async (userId) => {
-      const all: any[] = [];
-      let cursor: string | null = null;
-      do {
-        const page: { status: number; body: any } = await api('GET', `/users/${userId}/transactions?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
-        all.push(...page.body.transactions);
-        cursor = page.body.nextCursor;
-      } while (cursor);
-      return all;
-    },
-    stop: async () => undefined,
-  };
-}
 
 async function scanTable(f: LedgerFlow): Promise<Record<string, any>[]> {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: f.endpoints.dynamodb, region: 'us-east-1', credentials }));
