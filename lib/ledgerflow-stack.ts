@@ -11,7 +11,7 @@ import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { LedgerFlowFunction } from './constructs/ledgerflow-function';
 import { Workflow } from './constructs/workflow';
-import { BANK_TIMEOUTS, ROUTES } from './settings';
+import { BANK_TIMEOUTS, DOWNLOAD_TASK, ROUTES } from './settings';
 
 export interface LedgerFlowStackProps extends StackProps {
   /** EventBridge Scheduler expression for the daily refresh, e.g. "cron(0 6 * * ? *)". */
@@ -69,8 +69,11 @@ export class LedgerFlowStack extends Stack {
         ...storage,
         BANK_CONNECT_TIMEOUT_MS: String(BANK_TIMEOUTS.connectMs),
         BANK_RESPONSE_TIMEOUT_MS: String(BANK_TIMEOUTS.responseMs),
+        HEARTBEAT_INTERVAL_SECONDS: String(DOWNLOAD_TASK.heartbeatIntervalSeconds),
       },
     });
+    // Task tokens carry their own authority: these actions take no resource-level permissions.
+    download.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], resources: ['*'] }));
     table.grantReadWriteData(download);
     bucket.grantPut(download, 'raw/*');
 
@@ -108,7 +111,7 @@ export class LedgerFlowStack extends Stack {
 
     const refresh = new Workflow(this, 'Refresh', {
       name: 'refresh',
-      type: 'EXPRESS',
+      type: 'STANDARD',
       substitutions: {
         DownloadFunctionArn: download.functionArn,
         ProcessStatementFunctionArn: processStatement.functionArn,

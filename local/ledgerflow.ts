@@ -23,6 +23,8 @@ export interface LedgerFlowOptions {
   demoUsers?: number;
   /** Extra Lambda environment (e.g. shorter circuit-breaker cooldowns in tests). */
   lambdaEnv?: Record<string, string>;
+  /** Extra environment for some Lambdas, by the start of their logical id (e.g. "Download"). */
+  functionEnv?: Record<string, Record<string, string>>;
   log?: (line: string) => void;
   startSchedules?: boolean;
 }
@@ -93,7 +95,7 @@ export async function startLedgerFlow(options: LedgerFlowOptions = {}): Promise<
   const bank = await startSandboxBank({ port: options.ports?.bank ?? 0, ...options.bank });
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ cdkOut, dataDir, ports: options.ports, log, extraEnv: options.lambdaEnv, startSchedules: options.startSchedules });
+    stack = await startLocalStack({ cdkOut, dataDir, ports: options.ports, log, extraEnv: options.lambdaEnv, functionEnv: options.functionEnv, startSchedules: options.startSchedules });
   } catch (e) {
     await bank.close();
     throw e;

@@ -15,7 +15,7 @@ import { badRequest, errorResponse, HttpError, json, notFound, parseJsonBody, pa
 type Route = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
 
 /** Longer than the refresh workflow's TimeoutSeconds (statemachines/refresh.asl.json; a CDK test checks). */
-export const REFRESH_DEADLINE_MS = 10 * 60 * 1000;
+export const REFRESH_DEADLINE_MS = 20 * 60 * 1000;
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 500;
 

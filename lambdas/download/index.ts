@@ -6,9 +6,15 @@
  * ERROR) and thrown for the workflow to retry with backoff; NeedsUserError is recorded on the
  * connection and thrown (no retry); an open circuit returns DEFERRED without calling the bank.
  * A short HTTP 429 Retry-After is waited out per request inside the OFX client.
+ *
+ * The workflow runs it as a callback Task (.waitForTaskToken) with HeartbeatSeconds: a download can
+ * run long (many accounts, a slow bank), so it reports heartbeats while it works and its result
+ * through the task token (lambdas/shared/callback-task.ts); a download Step Functions has given up on
+ * is aborted, so it stops calling the bank.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../shared/aws';
+import { callbackTask } from '../shared/callback-task';
 import { awaitAdmission, recordFailure, recordSuccess } from '../shared/circuit';
 import { bucketName, envNumber } from '../shared/config';
 import { InstitutionError, NeedsUserError, TransientError } from '../shared/errors';
@@ -35,7 +41,9 @@ export interface DownloadOutput {
 /** Overlap with what is already merged, so late-posting transactions are never missed. */
 const OVERLAP_DAYS = 10;
 
-export async function handler(event: DownloadInput): Promise<DownloadOutput> {
+export const handler = callbackTask(download);
+
+async function download(event: DownloadInput, signal: AbortSignal): Promise<DownloadOutput> {
   const { userId, refreshId, trigger, connectionId } = requireInput(event);
   logger.appendKeys({ userId, refreshId, connectionId });
   const connection = await store.getConnection(userId, connectionId);
@@ -64,6 +72,7 @@ export async function handler(event: DownloadInput): Promise<DownloadOutput> {
     password: connection.credentials.password,
     mfaCode,
     since,
+    signal,
     timeouts: { connectMs: envNumber('BANK_CONNECT_TIMEOUT_MS', 3000), responseMs: envNumber('BANK_RESPONSE_TIMEOUT_MS', 20000) },
   };
 
@@ -87,6 +96,7 @@ export async function handler(event: DownloadInput): Promise<DownloadOutput> {
     logger.warn('institution failed', { code: transient.code, circuit: state });
     throw forConnection(transient, connectionId);
   }
+  signal.throwIfAborted();
   await recordSuccess(institutionId);
   // MFA answers are one-time: the login it opened is done with it.
   if (mfaCode !== undefined) await store.clearMfaCode(userId, connectionId, mfaCode);

@@ -46,6 +46,8 @@ export interface LocalStackOptions {
   ports?: LocalStackPorts;
   /** Extra environment for every Lambda (e.g. the sandbox bank URL). */
   extraEnv?: Record<string, string>;
+  /** Extra environment for some Lambdas, by the start of their logical id (e.g. "Download"); wins over extraEnv. */
+  functionEnv?: Record<string, Record<string, string>>;
   log?: (line: string) => void;
   /** Warm containers per function (default 4). */
   lambdaConcurrency?: number;
@@ -160,7 +162,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Lambda runs Node 22; the SDK's "Node 20 is ending" warning is noise here.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
-    const lambdaSpecs = resources.lambdas(baseEnv, options.extraEnv ?? {}, path.join(dataDir, 'inline-code'));
+    const extraEnvOf = (logicalId: string) => Object.assign({}, options.extraEnv, ...Object.entries(options.functionEnv ?? {}).filter(([prefix]) => logicalId.startsWith(prefix)).map(([, env]) => env));
+    const lambdaSpecs = resources.lambdas(baseEnv, extraEnvOf, path.join(dataDir, 'inline-code'));
     for (const spec of lambdaSpecs) if (spec.missingCodeReason) log(`[local] WARNING ${spec.missingCodeReason}`);
     lambdaRuntime = new LambdaRuntime(lambdaSpecs, { maxConcurrency: options.lambdaConcurrency, log });
     cleanups.push(() => lambdaRuntime!.close());

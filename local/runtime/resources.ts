@@ -63,7 +63,7 @@ export class TemplateResources {
     return this.deployed('AWS::Events::EventBus').map(([id]) => this.physical.ref(id));
   }
 
-  lambdas(baseEnv: (name: string, memorySize: number) => Record<string, string>, extraEnv: Record<string, string>, inlineDir: string): LambdaFunctionSpec[] {
+  lambdas(baseEnv: (name: string, memorySize: number) => Record<string, string>, extraEnvOf: (logicalId: string) => Record<string, string>, inlineDir: string): LambdaFunctionSpec[] {
     return this.deployed('AWS::Lambda::Function').map(([id, r]) => {
       const p = this.props(r);
       const name = this.physical.ref(id);
@@ -95,7 +95,7 @@ export class TemplateResources {
         exportName,
         timeoutSeconds: Number(p.Timeout ?? 3),
         memorySize,
-        environment: { ...baseEnv(name, memorySize), ...(codeDir ? { LAMBDA_TASK_ROOT: codeDir } : {}), ...templateEnv, ...extraEnv },
+        environment: { ...baseEnv(name, memorySize), ...(codeDir ? { LAMBDA_TASK_ROOT: codeDir } : {}), ...templateEnv, ...extraEnvOf(id) },
         missingCodeReason,
       };
     });

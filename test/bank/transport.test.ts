@@ -40,6 +40,35 @@ test('a server that accepts and never answers -> TIMEOUT after responseMs', asyn
   }
 });
 
+test('an abort signal ends the exchange in flight with its reason and closes the socket; an aborted signal sends nothing', async () => {
+  const sockets: net.Socket[] = [];
+  const closed: boolean[] = [];
+  const server = net.createServer((s) => {
+    const i = sockets.push(s) - 1;
+    closed[i] = false;
+    s.on('close', () => (closed[i] = true));
+    s.resume();
+  });
+  const url = await listen(server);
+  const slow = { connectMs: 1_000, responseMs: 5_000 };
+  try {
+    const abort = new AbortController();
+    const reason = new Error('nobody waits for this answer');
+    const started = Date.now();
+    setTimeout(() => abort.abort(reason), 100);
+    await expect(postOfx(url, '<OFX></OFX>', { timeouts: slow, signal: abort.signal })).rejects.toBe(reason);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(closed).toEqual([true]);
+
+    await expect(postOfx(url, '<OFX></OFX>', { timeouts: slow, signal: abort.signal })).rejects.toBe(reason);
+    expect(sockets).toHaveLength(1); // no second connection
+  } finally {
+    sockets.forEach((s) => s.destroy());
+    await new Promise((r) => server.close(r));
+  }
+});
+
 test('a body cut short of its Content-Length -> NETWORK; HTTP 429 with an HTTP-date Retry-After', async () => {
   const server = http.createServer((req, res) => {
     if (req.url === '/cut') {

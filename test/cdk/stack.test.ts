@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REFRESH_DEADLINE_MS, routes as apiRoutes } from '../../lambdas/api';
 import { LedgerFlowStack } from '../../lib/ledgerflow-stack';
-import { ROUTES } from '../../lib/settings';
+import { DOWNLOAD_TASK, ROUTES } from '../../lib/settings';
 
 const app = new App({ outdir: fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'ledgerflow-cdk-')) });
 const stack = new LedgerFlowStack(app, 'LedgerFlow', { dailySchedule: 'cron(0 6 * * ? *)' });
@@ -90,8 +90,8 @@ describe('workflows', () => {
   const machines = ofType('AWS::StepFunctions::StateMachine');
   const machine = (name: string) => machines.find(([, m]) => m.Properties.StateMachineName === `ledgerflow-${name}`)![1].Properties;
 
-  test('refresh is Express, daily-refresh is Standard; both log ALL events and trace with X-Ray', () => {
-    expect(machine('refresh').StateMachineType).toBe('EXPRESS');
+  test('both workflows are Standard (refresh waits for Download callbacks); both log ALL events and trace with X-Ray', () => {
+    expect(machine('refresh').StateMachineType).toBe('STANDARD');
     expect(machine('daily-refresh').StateMachineType).toBe('STANDARD');
     for (const name of ['refresh', 'daily-refresh']) {
       const m = machine(name);
@@ -128,7 +128,7 @@ describe('workflows', () => {
     expect(tasks.length).toBeGreaterThan(0);
     for (const [stateName, task] of tasks) {
       expect({ stateName, timeout: typeof task.TimeoutSeconds }).toEqual({ stateName, timeout: 'number' });
-      if (task.Resource === 'arn:aws:states:::lambda:invoke') {
+      if (task.Resource.startsWith('arn:aws:states:::lambda:invoke')) {
         const retry = task.Retry.find((r: any) => r.ErrorEquals.includes('Lambda.ServiceException'));
         expect(retry.ErrorEquals).toEqual(
           expect.arrayContaining(['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException']),
@@ -137,6 +137,27 @@ describe('workflows', () => {
         expect(retry.MaxDelaySeconds).toBeGreaterThan(0);
       }
     }
+  });
+
+  test('refresh: Download is a callback Task whose heartbeats come well inside HeartbeatSeconds, and whose Lambda ends before its Task', () => {
+    const [, download] = allStates(asl('refresh')).find(([n]) => n === 'Download')!;
+    expect(download.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(download.Parameters.Payload['taskToken.$']).toBe('$$.Task.Token');
+    expect({ HeartbeatSeconds: download.HeartbeatSeconds, TimeoutSeconds: download.TimeoutSeconds }).toEqual({
+      HeartbeatSeconds: DOWNLOAD_TASK.heartbeatSeconds,
+      TimeoutSeconds: DOWNLOAD_TASK.timeoutSeconds,
+    });
+    const fn = resources[logicalIdOf('AWS::Lambda::Function', 'Download')];
+    const interval = Number(fn.Properties.Environment.Variables.HEARTBEAT_INTERVAL_SECONDS);
+    expect(interval * 3).toBeLessThanOrEqual(download.HeartbeatSeconds); // two beats may be lost
+    expect(fn.Properties.Timeout).toBeLessThan(download.TimeoutSeconds);
+    const transient = download.Retry.find((r: any) => r.ErrorEquals.includes('TransientError'));
+    expect(transient.ErrorEquals).toContain('States.HeartbeatTimeout');
+    // The Lambda reports through the task token; nothing else may use its role on Step Functions.
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+    const policy = ofType('AWS::IAM::Policy').find(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))![1];
+    const states = (policy.Properties.PolicyDocument.Statement as any[]).flatMap((st) => [st.Action].flat()).filter((a: string) => a.startsWith('states:'));
+    expect(states.sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess']);
   });
 
   test('the API gives up on a RUNNING refresh only after its workflow has timed out', () => {

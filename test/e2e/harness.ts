@@ -71,9 +71,7 @@ export async function expectMatchesTruth(
 
 /** The history of a refresh's execution (its name is the refreshId). */
 export async function refreshHistory(h: Harness, refreshId: string): Promise<HistoryEvent[]> {
-  const execution = (await listAllExecutions(h.sfn, h.flow.stateMachines.refresh)).find((e) => e.name === refreshId);
-  if (!execution) throw new Error(`no refresh execution named ${refreshId}`);
-  return executionHistory(h.sfn, execution.executionArn!);
+  return executionHistory(h.sfn, await refreshExecutionArn(h, refreshId));
 }
 
 export interface DownloadAttempts {
@@ -110,4 +108,32 @@ export function downloadAttempts(events: HistoryEvent[]): Record<string, Downloa
     }
   }
   return out;
+}
+
+/** The first attempt of a Task state in an execution history: how it ended and how long it took. */
+export function firstTaskAttempt(history: HistoryEvent[], stateName: string): { end: string; error?: string; ms: number } {
+  const entered = history.find((e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === stateName);
+  const scheduled = history.find((e) => e.type === 'TaskScheduled' && e.id! > entered!.id!)!;
+  const ended = history.find((e) => e.id! > scheduled.id! && ['TaskSucceeded', 'TaskFailed', 'TaskTimedOut'].includes(e.type!))!;
+  return {
+    end: ended.type!,
+    error: ended.taskTimedOutEventDetails?.error ?? ended.taskFailedEventDetails?.error,
+    ms: ended.timestamp!.getTime() - scheduled.timestamp!.getTime(),
+  };
+}
+
+/** Polls until the condition holds; throws after timeoutMs. */
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The execution of a refresh (named after its refreshId). */
+export async function refreshExecutionArn(h: Harness, refreshId: string): Promise<string> {
+  const execution = (await listAllExecutions(h.sfn, h.flow.stateMachines.refresh)).find((e) => e.name === refreshId);
+  if (!execution) throw new Error(`no refresh execution named ${refreshId}`);
+  return execution.executionArn!;
 }

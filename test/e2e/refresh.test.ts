@@ -11,7 +11,7 @@ afterAll(async () => h?.stop());
 test('the unmodified Step Functions client lists both state machines', async () => {
   const { stateMachines } = await h.sfn.send(new ListStateMachinesCommand({}));
   expect(stateMachines!.map((m) => m.name).sort()).toEqual(['ledgerflow-daily-refresh', 'ledgerflow-refresh']);
-  expect(stateMachines!.find((m) => m.name === 'ledgerflow-refresh')!.type).toBe('EXPRESS');
+  expect(stateMachines!.find((m) => m.name === 'ledgerflow-refresh')!.type).toBe('STANDARD');
 });
 
 test('a refresh through the API lands exactly the sandbox truth, within 10 s', async () => {
@@ -40,7 +40,7 @@ test('a second refresh changes nothing', async () => {
 test('the same refresh delivered twice at once, beside another refresh, leaves exactly the same stored state', async () => {
   const before = { accounts: (await h.api('GET', '/users/demo-0001/accounts')).body, transactions: await h.allTransactions('demo-0001') };
   const connections = (await h.api('GET', '/users/demo-0001/connections')).body.connections.map((c: any) => ({ connectionId: c.id }));
-  // Express workflows started asynchronously run at least once: deliver the same input twice.
+  // The same refresh started twice (a client retry under another name, a redelivered schedule): deliver the same input twice.
   const input = JSON.stringify({ userId: 'demo-0001', refreshId: 'ref_twice', trigger: 'api', connections });
   const runs = await Promise.all(['twice-a', 'twice-b'].map((name) => h.sfn.send(new StartExecutionCommand({ stateMachineArn: h.flow.stateMachines.refresh, name, input }))));
   const viaApi = await h.refreshAndWait('demo-0001', 60_000);

@@ -95,7 +95,7 @@ describe('reading the fixture cloud assembly', () => {
   });
 
   it('loads Lambda code from aws:asset:path metadata, or from the S3Key when metadata is absent', () => {
-    const specs = resources.lambdas(() => ({ BASE: '1' }), { EXTRA: 'e' }, '/tmp/unused');
+    const specs = resources.lambdas(() => ({ BASE: '1' }), (id): Record<string, string> => (id.startsWith('Alpha') ? { EXTRA: 'e', ONLY_ALPHA: 'a' } : { EXTRA: 'e' }), '/tmp/unused');
     const alpha = specs.find((s) => s.logicalId === 'AlphaFnAAAA1111')!;
     const beta = specs.find((s) => s.logicalId === 'BetaFnBBBB2222')!;
     expect(alpha.handlerFile).toBe(path.join(FIXTURE, 'asset.fixture-worker', 'index.js'));
@@ -104,6 +104,7 @@ describe('reading the fixture cloud assembly', () => {
     expect([alpha.timeoutSeconds, alpha.memorySize, beta.timeoutSeconds, beta.memorySize]).toEqual([2, 256, 1, 128]);
     expect(alpha.environment).toMatchObject({ BASE: '1', EXTRA: 'e', WHO: 'alpha', JOINED: 'y|aws', STACK_INFO: 'Fixture/us-east-1/000000000000/${Literal}' });
     expect(alpha.environment).not.toHaveProperty('PROD_ONLY');
+    expect([alpha.environment.ONLY_ALPHA, beta.environment.ONLY_ALPHA, beta.environment.EXTRA]).toEqual(['a', undefined, 'e']);
   });
 
   it('reads state machine definitions from a file asset and applies DefinitionSubstitutions', () => {

@@ -38,6 +38,8 @@ export interface FetchStatementsInput {
   includeClosings?: boolean;
   /** How an HTTP 429 with a short Retry-After is waited out and the same request resent. */
   rateLimit?: RateLimitPolicy;
+  /** Aborts the download (the request in flight and the ones not yet sent) with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface RateLimitPolicy {
@@ -82,7 +84,7 @@ export async function fetchStatements(input: FetchStatementsInput): Promise<Down
   const concurrency = Math.max(1, input.concurrency ?? 1);
   // One keep-alive connection pool per download: the statement calls reuse the sign-on's socket.
   const agent = input.fetchImpl ? undefined : new (input.url.startsWith('https:') ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: concurrency });
-  const send = (body: string) => postOfx(input.url, body, { timeouts: input.timeouts, agent, fetchImpl: input.fetchImpl });
+  const send = (body: string) => postOfx(input.url, body, { timeouts: input.timeouts, agent, fetchImpl: input.fetchImpl, signal: input.signal });
   const post = honouringRetryAfter(send, { ...DEFAULT_RATE_LIMIT, ...input.rateLimit });
   try {
     const listing = await post(accountListRequest(signOn));

@@ -30,6 +30,8 @@ export interface PostOptions {
   fetchImpl?: FetchLike;
   /** Largest response accepted; default 20 MB. */
   maxBytes?: number;
+  /** Aborts the exchange with the signal's reason (the caller no longer wants the answer). */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
@@ -37,6 +39,7 @@ const HEADERS = { 'content-type': 'application/x-ofx', accept: 'application/x-of
 
 /** POSTs an OFX request and returns the body of a 2xx answer; anything else throws TransientError. */
 export async function postOfx(url: string, body: string, options: PostOptions): Promise<string> {
+  options.signal?.throwIfAborted();
   const target = new URL(url);
   const where = `${target.origin}${target.pathname}`;
   if (options.fetchImpl) return viaFetch(options.fetchImpl, target, where, body, options);
@@ -84,6 +87,7 @@ function viaNode(target: URL, where: string, body: string, options: PostOptions)
       settled = true;
       clearTimeout(connectTimer);
       clearTimeout(responseTimer);
+      options.signal?.removeEventListener('abort', onAbort);
       if (err) {
         req.destroy();
         reject(err);
@@ -97,6 +101,8 @@ function viaNode(target: URL, where: string, body: string, options: PostOptions)
       );
     };
     const connectTimer = setTimeout(() => finish(new TransientError('TIMEOUT', `connecting to ${target.host} timed out after ${connectMs} ms`)), connectMs);
+    const onAbort = () => finish(options.signal!.reason as Error);
+    options.signal?.addEventListener('abort', onAbort);
 
     const req = (secure ? https : http).request(target, {
       method: 'POST',
@@ -149,7 +155,8 @@ function networkError(e: unknown, where: string): TransientError {
 
 async function viaFetch(fetchImpl: FetchLike, target: URL, where: string, body: string, options: PostOptions): Promise<string> {
   const { connectMs, responseMs } = options.timeouts;
-  const signal = AbortSignal.timeout(connectMs + responseMs);
+  const deadline = AbortSignal.timeout(connectMs + responseMs);
+  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
   try {
     const res = await fetchImpl(target.toString(), { method: 'POST', headers: { ...HEADERS }, body, signal });
     checkHttpStatus(res.status, res.headers.get('retry-after'), where);
@@ -158,7 +165,8 @@ async function viaFetch(fetchImpl: FetchLike, target: URL, where: string, body: 
     return text;
   } catch (e) {
     if (e instanceof TransientError) throw e;
-    if (signal.aborted) throw new TransientError('TIMEOUT', `${where} did not answer within ${connectMs + responseMs} ms`);
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (deadline.aborted) throw new TransientError('TIMEOUT', `${where} did not answer within ${connectMs + responseMs} ms`);
     const cause = (e as { cause?: unknown }).cause;
     throw networkError(cause ?? e, where);
   }
