@@ -3,6 +3,7 @@
  * drive a running stack (the soak, the end-to-end harness). One place for polling a refresh and
  * paging through transactions.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Truth } from './bank';
 
 export interface ApiResponse<T = any> {
@@ -34,7 +35,6 @@ export interface ApiClient {
   allTransactions(userId: string, pageSize?: number): Promise<any[]>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function apiClient(baseUrl: string, options: ApiClientOptions = {}): ApiClient {
   const timeoutMs = options.timeoutMs ?? 15_000;

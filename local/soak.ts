@@ -13,7 +13,8 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readCircuit } from '../lambdas/shared/circuit';
 import { stableId } from '../lambdas/shared/hash';
 import * as store from '../lambdas/shared/store';
@@ -21,7 +22,7 @@ import type { ChaosRates, SandboxStats, Truth } from './bank';
 import { startLedgerFlow, type LedgerFlow } from './ledgerflow';
 import { seedUser } from './seed';
 import { apiClient, bankTruth, type ApiClient } from './api-client';
-import { executionHistory, listAllExecutions } from './executions';
+import { executionHistory, listAllExecutions, waitForExecution } from './executions';
 import { addReconciliation, emptyReconciliation, reconcileUser, type Reconciliation } from './reconcile';
 
 // ---- options and report ---------------------------------------------------------------------
@@ -152,7 +153,6 @@ export interface SoakReport {
 
 // ---- the run ----------------------------------------------------------------------------------
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const count = (into: Record<string, number>, key: string, by = 1) => (into[key] = (into[key] ?? 0) + by);
 
@@ -373,11 +373,7 @@ async function runApiRefreshes(api: ApiClient, users: SoakUser[], total: number,
 async function runDailyBatch(flow: LedgerFlow, sfn: SFNClient, api: ApiClient, users: SoakUser[], day: number, stuckAfterMs: number) {
   const t0 = Date.now();
   const executionArn = await flow.runDaily();
-  let status = 'RUNNING';
-  while (status === 'RUNNING' && Date.now() - t0 < stuckAfterMs * 2) {
-    await sleep(500);
-    status = (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status!;
-  }
+  const status = (await waitForExecution(sfn, executionArn, { timeoutMs: stuckAfterMs * 2, pollMs: 500 })).status!;
   // The manifest names each child refresh stableId('ref_', runId, userId); users it skipped have none.
   const runId = executionArn.split(':').at(-1)!;
   const records: RefreshRecord[] = [];

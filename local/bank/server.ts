@@ -23,6 +23,7 @@ import { INSTITUTIONS, findInstitution, type Institution } from './institutions'
 import { accountBook, accountsAt, allAccounts, type AccountBook, type SandboxAccount } from './ledger';
 import { GOOD_PASSWORD, MFA_ANSWER, MFA_PHRASE_ID, SCENARIOS, parseLogin, type Login } from './scenarios';
 import { FAULTS, faultFor, validateChaos, type ChaosConfig, type Fault } from './chaos';
+import { readBody } from '../http-body';
 import { unit } from './prng';
 import * as rs from './ofx-response';
 
@@ -131,8 +132,11 @@ export function computeTruth(seed: string, historyStartDay: number, customerId: 
   return { date: new Date(day * 86_400_000).toISOString().slice(0, 10), accounts };
 }
 
+/** The data seed when none is given: the local stack's and the tests' bank. */
+export const DEFAULT_SEED = 'ledgerflow';
+
 export async function startSandboxBank(options: SandboxBankOptions = {}): Promise<SandboxBank> {
-  const seed = options.seed ?? 'ledgerflow';
+  const seed = options.seed ?? DEFAULT_SEED;
   const historyStartDay = parseDay(options.historyStart ?? '2026-10-01');
   let today = parseDay(options.date ?? '2026-12-01');
   const slowMs = Math.min(Math.max(options.slowMs ?? 15_000, 0), MAX_DELAY_MS);
@@ -194,7 +198,7 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
   async function handleOfx(req: http.IncomingMessage, res: http.ServerResponse, inst: Institution): Promise<void> {
     stats.requests++;
     stats.byInstitution[inst.id] = (stats.byInstitution[inst.id] ?? 0) + 1;
-    const body = await readBody(req, MAX_BODY);
+    const body = await readText(req, MAX_BODY);
     if (body === null) return sendStatus(res, 413);
     let tree: OfxNode;
     try {
@@ -357,7 +361,7 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
     if (path === '/sandbox/clock') {
       if (method === 'POST') {
         try {
-          setDate(String(JSON.parse((await readBody(req, 10_000)) || '{}').date));
+          setDate(String(JSON.parse((await readText(req, 10_000)) || '{}').date));
         } catch (e) {
           return sendJson(res, 400, { error: (e as Error).message });
         }
@@ -366,7 +370,7 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
     }
     if (path === '/sandbox/chaos' && method === 'POST') {
       try {
-        setChaos(JSON.parse((await readBody(req, 10_000)) || 'null') ?? undefined);
+        setChaos(JSON.parse((await readText(req, 10_000)) || 'null') ?? undefined);
       } catch (e) {
         return sendJson(res, 400, { error: (e as Error).message });
       }
@@ -377,7 +381,7 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
       if (!findInstitution(id)) return sendStatus(res, 404);
       let body: { down?: unknown };
       try {
-        body = JSON.parse((await readBody(req, 10_000)) || '{}');
+        body = JSON.parse((await readText(req, 10_000)) || '{}');
       } catch {
         return sendJson(res, 400, { error: 'body must be JSON' });
       }
@@ -455,22 +459,9 @@ function statementWindow(stmtRq: OfxNode | undefined, dialect: OfxDialect): rs.S
   return { startMs, endMs, includePending: dialect === 'xml' && textAt(stmtRq, 'INCLUDEPENDING') !== 'N' };
 }
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        resolve(null);
-        req.resume();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+
+async function readText(req: http.IncomingMessage, limit: number): Promise<string | null> {
+  return (await readBody(req, limit))?.toString('utf8') ?? null;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { readBody } from '../http-body';
 import { closeServer } from './events';
 import { PSEUDO } from './intrinsics';
 import { LambdaInvokeResult } from './lambda';
@@ -23,6 +24,7 @@ interface CompiledRoute extends HttpRoute {
 }
 
 const INTEGRATION_TIMEOUT_MS = 30_000; // HTTP API's maximum integration timeout
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024; // HTTP API's payload limit
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|[\w.+-]*\+(json|xml)))/i;
 
 export function compileRoute(route: HttpRoute): CompiledRoute {
@@ -129,7 +131,11 @@ export class LocalHttpApi {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const started = Date.now();
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_PAYLOAD_BYTES);
+    if (body === null) {
+      send(res, 413, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Request Entity Too Large' }));
+      return;
+    }
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const rawPath = q >= 0 ? url.slice(0, q) : url;
@@ -255,14 +261,6 @@ function send(res: http.ServerResponse, status: number, headers: Record<string, 
   res.end(body);
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 function clfTime(d: Date): string {

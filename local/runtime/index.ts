@@ -162,7 +162,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Lambda runs Node 22; the SDK's "Node 20 is ending" warning is noise here.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
-    const extraEnvOf = (logicalId: string) => Object.assign({}, options.extraEnv, ...Object.entries(options.functionEnv ?? {}).filter(([prefix]) => logicalId.startsWith(prefix)).map(([, env]) => env));
+    const extraEnvOf = (logicalId: string) => {
+      const env = { ...options.extraEnv };
+      for (const [prefix, vars] of Object.entries(options.functionEnv ?? {})) if (logicalId.startsWith(prefix)) Object.assign(env, vars);
+      return env;
+    };
     const lambdaSpecs = resources.lambdas(baseEnv, extraEnvOf, path.join(dataDir, 'inline-code'));
     for (const spec of lambdaSpecs) if (spec.missingCodeReason) log(`[local] WARNING ${spec.missingCodeReason}`);
     lambdaRuntime = new LambdaRuntime(lambdaSpecs, { maxConcurrency: options.lambdaConcurrency, log });

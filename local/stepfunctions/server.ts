@@ -5,6 +5,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../http-body';
 import { SfnApiError } from './errors';
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -30,23 +31,6 @@ function cryptoId(): string {
   return globalThis.crypto.randomUUID();
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new SfnApiError('ValidationException', 'Request body too large', 413));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 export function createSfnServer(call: ApiCall): http.Server {
   const server = http.createServer(async (req, res) => {
@@ -54,7 +38,9 @@ export function createSfnServer(call: ApiCall): http.Server {
       if (req.method !== 'POST') throw new SfnApiError('UnknownOperationException', 'Only POST is supported', 404);
       const target = String(req.headers['x-amz-target'] ?? '');
       if (!target.startsWith(TARGET_PREFIX)) throw new SfnApiError('UnknownOperationException', `Unknown X-Amz-Target '${target}'`);
-      const text = await readBody(req);
+      const raw = await readBody(req, MAX_BODY_BYTES);
+      if (raw === null) throw new SfnApiError('ValidationException', 'Request body too large', 413);
+      const text = raw.toString('utf8');
       let body: Record<string, unknown>;
       try {
         body = text.trim() === '' ? {} : JSON.parse(text);

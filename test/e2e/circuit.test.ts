@@ -4,14 +4,11 @@
  * defer), one probe per cooldown tests it, and once it is up the circuit closes by itself and the
  * next daily batch lands the truth for everyone.
  */
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { stableId } from '../../lambdas/shared/hash';
-import { INSTITUTIONS } from '../../local/bank';
-import { accountsAt } from '../../local/bank/ledger';
+import { waitForExecution } from '../../local/executions';
 import { connectionIdFor, seedUser } from '../../local/seed';
-import { downloadAttempts, expectMatchesTruth, refreshHistory, startHarness, type Harness } from './harness';
+import { downloadAttempts, expectMatchesTruth, refreshHistory, requestsPerDownload, startHarness, type Harness } from './harness';
 
-const SEED = 'ledgerflow';
 const BANK = 'sandbox-bank';
 const CARD = 'sandbox-card';
 const THRESHOLD = 3;
@@ -58,15 +55,9 @@ async function refreshAll(userIds: string[]): Promise<Record<string, any>> {
 
 async function runDaily() {
   const executionArn = await h.flow.runDaily();
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const execution = await h.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (execution.status !== 'RUNNING' || Date.now() > deadline) {
-      expect(execution.status).toBe('SUCCEEDED');
-      return { runId: executionArn.split(':').at(-1)!, manifest: JSON.parse(execution.output!).manifest };
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const execution = await waitForExecution(h.sfn, executionArn, { timeoutMs: 90_000 });
+  expect(execution.status).toBe('SUCCEEDED');
+  return { runId: executionArn.split(':').at(-1)!, manifest: JSON.parse(execution.output!).manifest };
 }
 
 async function waitForCooldownToPass(): Promise<void> {
@@ -74,8 +65,6 @@ async function waitForCooldownToPass(): Promise<void> {
   const wait = c.openedAtMs + COOLDOWN_S * 1000 + 250 - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }
-
-const cardRequests = (userId: string) => 1 + accountsAt(SEED, INSTITUTIONS.find((i) => i.id === CARD)!, userId).length;
 
 test('failures of several users open the circuit (OPEN, openings >= 1) and every bank call is accounted for', async () => {
   h.flow.bank.setInstitutionDown(CARD, true);
@@ -166,6 +155,6 @@ test('once the institution is up, a probe after the cooldown closes the circuit 
   const c = await circuit(CARD);
   expect({ state: c.state, openings: c.openings }).toEqual({ state: 'CLOSED', openings });
   // One clean download per user: the probe was the first of them, and nothing failed or repeated.
-  expect(cardCalls() - before).toBe(USERS.reduce((n, u) => n + cardRequests(u), 0));
+  expect(cardCalls() - before).toBe(USERS.reduce((n, u) => n + requestsPerDownload(CARD, u), 0));
   console.log(`[circuit] recovered at ${at()}: daily batch of ${USERS.length} users in ${(Date.now() - upAt) / 1000} s after the cooldown`);
 }, 120_000);

@@ -9,10 +9,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { executionHistory, listAllExecutions } from '../../local/executions';
 import { ROOT, startLedgerFlow, type LedgerFlow } from '../../local/ledgerflow';
 import { transactionDateKey } from '../../lambdas/shared/keys';
 import { parseAmount } from '../../lambdas/shared/money';
@@ -46,7 +48,6 @@ interface ChildInfo {
   daily: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const canonicalAmount = (v: unknown) => {
   try {
     return typeof v === 'string' && parseAmount(v) === v;
@@ -111,12 +112,12 @@ async function waitForMidBatch(info: ChildInfo): Promise<{ succeeded: number; ru
   const deadline = Date.now() + 90_000;
   try {
     for (;;) {
-      const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: info.refresh, maxResults: 100 }));
+      const executions = await listAllExecutions(sfn, info.refresh);
       const succeeded = executions.filter((e) => e.status === 'SUCCEEDED').length;
       const running = executions.filter((e) => e.status === 'RUNNING');
       let merging = 0;
       for (const e of running) {
-        const { events = [] } = await sfn.send(new GetExecutionHistoryCommand({ executionArn: e.executionArn, maxResults: 1000 }));
+        const events = await executionHistory(sfn, e.executionArn!);
         const entered = events.filter((x) => x.type === 'TaskStateEntered' && x.stateEnteredEventDetails?.name === 'PostProcess').length;
         const exited = events.filter((x) => x.type === 'TaskStateExited' && x.stateExitedEventDetails?.name === 'PostProcess').length;
         if (entered > exited) merging++;

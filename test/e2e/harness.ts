@@ -4,10 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLedgerFlow, type LedgerFlow, type LedgerFlowOptions } from '../../local/ledgerflow';
-import type { Truth } from '../../local/bank';
+import { DEFAULT_SEED, INSTITUTIONS, type Truth } from '../../local/bank';
+import { accountsAt } from '../../local/bank/ledger';
 import { apiClient, bankTruth, type ApiClient } from '../../local/api-client';
 import { differences, reconcileUser } from '../../local/reconcile';
 import { executionHistory, listAllExecutions } from '../../local/executions';
+export { until } from '../poll';
 
 export interface Harness {
   flow: LedgerFlow;
@@ -111,6 +113,11 @@ export function downloadAttempts(events: HistoryEvent[]): Record<string, Downloa
 }
 
 /** The first attempt of a Task state in an execution history: how it ended and how long it took. */
+/** OFX requests of one complete download of a customer at an institution (the bank's default data): the account list, then one per account. */
+export function requestsPerDownload(institutionId: string, customerId: string): number {
+  return 1 + accountsAt(DEFAULT_SEED, INSTITUTIONS.find((i) => i.id === institutionId)!, customerId).length;
+}
+
 export function firstTaskAttempt(history: HistoryEvent[], stateName: string): { end: string; error?: string; ms: number } {
   const entered = history.find((e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === stateName);
   const scheduled = history.find((e) => e.type === 'TaskScheduled' && e.id! > entered!.id!)!;
@@ -120,15 +127,6 @@ export function firstTaskAttempt(history: HistoryEvent[], stateName: string): { 
     error: ended.taskTimedOutEventDetails?.error ?? ended.taskFailedEventDetails?.error,
     ms: ended.timestamp!.getTime() - scheduled.timestamp!.getTime(),
   };
-}
-
-/** Polls until the condition holds; throws after timeoutMs. */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** The execution of a refresh (named after its refreshId). */

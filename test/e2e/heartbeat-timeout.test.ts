@@ -26,7 +26,7 @@ test('a download that cannot beat is timed out after HeartbeatSeconds with State
   await until(async () => {
     history = await refreshHistory(h, refreshId);
     return history.filter((e) => e.type === 'TaskScheduled').length >= 2; // the retry has begun
-  }, HEARTBEAT_MS + 15_000);
+  }, { timeoutMs: HEARTBEAT_MS + 15_000, pollMs: 200 });
   await h.sfn.send(new StopExecutionCommand({ executionArn: await refreshExecutionArn(h, refreshId) }));
 
   const first = firstTaskAttempt(history, 'Download');

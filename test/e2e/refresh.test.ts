@@ -1,5 +1,5 @@
-import { GetExecutionHistoryCommand, ListExecutionsCommand, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, ListStateMachinesCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { waitForExecution } from '../../local/executions';
 import { expectMatchesTruth, startHarness, type Harness } from './harness';
 
 let h: Harness;
@@ -44,14 +44,7 @@ test('the same refresh delivered twice at once, beside another refresh, leaves e
   const input = JSON.stringify({ userId: 'demo-0001', refreshId: 'ref_twice', trigger: 'api', connections });
   const runs = await Promise.all(['twice-a', 'twice-b'].map((name) => h.sfn.send(new StartExecutionCommand({ stateMachineArn: h.flow.stateMachines.refresh, name, input }))));
   const viaApi = await h.refreshAndWait('demo-0001', 60_000);
-  for (const { executionArn } of runs) {
-    let status = 'RUNNING';
-    while (status === 'RUNNING') {
-      await new Promise((r) => setTimeout(r, 200));
-      status = (await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).status!;
-    }
-    expect(status).toBe('SUCCEEDED');
-  }
+  for (const { executionArn } of runs) expect((await waitForExecution(h.sfn, executionArn!, { timeoutMs: 60_000 })).status).toBe('SUCCEEDED');
   expect(viaApi.status).toBe('SUCCEEDED');
   expect((await h.api('GET', '/users/demo-0001/refreshes/ref_twice')).body.status).toBe('SUCCEEDED');
   expect({ accounts: (await h.api('GET', '/users/demo-0001/accounts')).body, transactions: await h.allTransactions('demo-0001') }).toEqual(before);
@@ -84,13 +77,7 @@ test('days later, pending card transactions have posted and the ledger still equ
 
 test('the daily workflow refreshes every demo user and its history is readable', async () => {
   const executionArn = await h.flow.runDaily();
-  const deadline = Date.now() + 60_000;
-  let status = 'RUNNING';
-  while (status === 'RUNNING' && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    status = (await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).status!;
-  }
-  expect(status).toBe('SUCCEEDED');
+  expect((await waitForExecution(h.sfn, executionArn, { timeoutMs: 60_000 })).status).toBe('SUCCEEDED');
   const history = await h.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
   const types = history.events!.map((e) => e.type);
   expect(types[0]).toBe('ExecutionStarted');

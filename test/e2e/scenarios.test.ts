@@ -4,17 +4,17 @@
  * the bank's truth. The circuit breaker is kept out of the way here (threshold far above what
  * these tests produce); test/e2e/circuit.test.ts proves it.
  */
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { stableId } from '../../lambdas/shared/hash';
 import * as store from '../../lambdas/shared/store';
-import { INSTITUTIONS, MFA_ANSWER } from '../../local/bank';
+import { DEFAULT_SEED, INSTITUTIONS, MFA_ANSWER } from '../../local/bank';
 import { accountsAt } from '../../local/bank/ledger';
 import { unit } from '../../local/bank/prng';
+import { waitForExecution } from '../../local/executions';
 import { connectionIdFor, seedUser } from '../../local/seed';
-import { downloadAttempts, expectMatchesTruth, refreshHistory, startHarness, type Harness } from './harness';
+import { downloadAttempts, expectMatchesTruth, refreshHistory, requestsPerDownload, startHarness, type Harness } from './harness';
 
-const SEED = 'ledgerflow'; // the sandbox bank's default data seed
+const SEED = DEFAULT_SEED;
 const BANK = 'sandbox-bank';
 const CARD = 'sandbox-card';
 const RESPONSE_TIMEOUT_MS = 3000;
@@ -59,8 +59,6 @@ async function attemptsOf(refreshId: string) {
 }
 
 const institution = (id: string) => INSTITUTIONS.find((i) => i.id === id)!;
-/** OFX requests of one complete download: the account list, then one statement per account. */
-const requestsPerDownload = (institutionId: string, customerId: string) => 1 + accountsAt(SEED, institution(institutionId), customerId).length;
 
 describe('the user must act', () => {
   test('a wrong password: LOGIN_REQUIRED, no retry, nothing stored, the password nowhere in the history', async () => {
@@ -84,15 +82,17 @@ describe('the user must act', () => {
     expect((await h.api('GET', `/users/${userId}/accounts`)).body.accounts).toEqual([]);
   });
 
-  test('a locked account: LOCKED, no retry', async () => {
-    const userId = 'sc-locked';
-    await seed(userId, h.flow.institutionIds, { scenario: 'locked' });
+  test.each([
+    ['a locked account', 'sc-locked', 'locked', 'LOCKED'],
+    ['MFA', 'sc-mfa', 'mfa', 'MFA_REQUIRED'],
+  ])('%s: %s, no retry', async (_what, userId, scenario, status) => {
+    await seed(userId, h.flow.institutionIds, { scenario });
     const refreshId = await startRefresh(userId);
-    expect((await h.waitForRefresh(userId, refreshId)).status).toBe('LOCKED');
+    expect((await h.waitForRefresh(userId, refreshId)).status).toBe(status);
     const conns = await connections(userId);
     const attempts = await attemptsOf(refreshId);
     for (const id of h.flow.institutionIds) {
-      expect(conns[connectionIdFor(id)]).toMatchObject({ status: 'LOCKED', lastError: { code: 'LOCKED' } });
+      expect(conns[connectionIdFor(id)]).toMatchObject({ status, lastError: { code: status } });
       expect(attempts[connectionIdFor(id)].attempts).toBe(1);
     }
   });
@@ -114,19 +114,6 @@ describe('the user must act', () => {
     expect(matched.accounts).toBe(accountsAt(SEED, institution(BANK), userId).length);
   });
 
-  test('MFA: MFA_REQUIRED, no retry', async () => {
-    const userId = 'sc-mfa';
-    await seed(userId, h.flow.institutionIds, { scenario: 'mfa' });
-    const refreshId = await startRefresh(userId);
-    expect((await h.waitForRefresh(userId, refreshId)).status).toBe('MFA_REQUIRED');
-    const conns = await connections(userId);
-    const attempts = await attemptsOf(refreshId);
-    for (const id of h.flow.institutionIds) {
-      expect(conns[connectionIdFor(id)]).toMatchObject({ status: 'MFA_REQUIRED', lastError: { code: 'MFA_REQUIRED' } });
-      expect(attempts[connectionIdFor(id)].attempts).toBe(1);
-    }
-  });
-
   test('the daily batch skips every connection waiting for its user and never calls the bank for it', async () => {
     // What ListUsers should skip, from what the API shows.
     let waiting = 0;
@@ -143,7 +130,7 @@ describe('the user must act', () => {
     const before = h.flow.bank.stats().byUser;
 
     const executionArn = await h.flow.runDaily();
-    const execution = await waitForExecution(executionArn, 60_000);
+    const execution = await waitForExecution(h.sfn, executionArn, { timeoutMs: 60_000 });
     expect(execution.status).toBe('SUCCEEDED');
     const manifest = JSON.parse(execution.output!).manifest;
     expect(manifest.skipped).toEqual({ waitingForUser: waiting, deferred: 0, noConnections: allWaiting });
@@ -325,12 +312,3 @@ test('malformed: PARTIAL, exactly one statement quarantined with its reason, eve
   const conns = await connections(userId);
   for (const id of h.flow.institutionIds) expect(conns[connectionIdFor(id)].status).toBe('OK');
 });
-
-async function waitForExecution(executionArn: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const execution = await h.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (execution.status !== 'RUNNING' || Date.now() > deadline) return execution;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

@@ -8,7 +8,7 @@ import { callbackTask, TaskAbandonedError } from '../../lambdas/shared/callback-
 import { TransientError } from '../../lambdas/shared/errors';
 import { logger } from '../../lambdas/shared/logger';
 import { LocalStepFunctions } from '../../local/stepfunctions';
-import { count, fnArn, fullHistory, lambdaHost, sfnClient, sleep, waitForEnd, type TestFn } from '../stepfunctions/helpers';
+import { count, fnArn, executionHistory, lambdaHost, sfnClient, sleep, waitForEnd, type TestFn } from '../stepfunctions/helpers';
 
 const BEAT_MS = 200;
 const fns: Record<string, TestFn> = {};
@@ -57,7 +57,7 @@ async function runCallbackTask(fn: string, limits: { HeartbeatSeconds: number; T
   const started = Date.now();
   const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
   const d = await waitForEnd(client, executionArn!, 20_000);
-  return { status: d.status, out: JSON.parse(d.output ?? 'null'), ms: Date.now() - started, history: await fullHistory(client, executionArn!) };
+  return { status: d.status, out: JSON.parse(d.output ?? 'null'), ms: Date.now() - started, history: await executionHistory(client, executionArn!) };
 }
 
 test('work longer than HeartbeatSeconds keeps its attempt alive by beating, and its result is the Task output', async () => {

@@ -1,5 +1,6 @@
 /** Shared by the Step Functions tests: an SDK client for the local service, in-test Lambdas, polling. */
-import { SFNClient, DescribeExecutionCommand, GetExecutionHistoryCommand, type DescribeExecutionCommandOutput, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { SFNClient, type DescribeExecutionCommandOutput, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { waitForExecution } from '../../local/executions';
 import type { TaskIntegrations } from '../../local/stepfunctions';
 
 export const REGION = 'us-east-1';
@@ -43,38 +44,14 @@ export function namedError(name: string, message: string): Error {
   return e;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
+export { executionHistory } from '../../local/executions';
+export { until } from '../poll';
 
 export async function waitForEnd(client: SFNClient, executionArn: string, timeoutMs = 15_000): Promise<DescribeExecutionCommandOutput> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const d = await client.send(new DescribeExecutionCommand({ executionArn }));
-    if (d.status !== 'RUNNING') return d;
-    if (Date.now() > deadline) throw new Error(`${executionArn} still RUNNING after ${timeoutMs} ms`);
-    await sleep(25);
-  }
-}
-
-export async function fullHistory(client: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
+  const d = await waitForExecution(client, executionArn, { timeoutMs, pollMs: 25 });
+  if (d.status === 'RUNNING') throw new Error(`${executionArn} still RUNNING after ${timeoutMs} ms`);
+  return d;
 }
 
 export const count = (events: HistoryEvent[], type: string) => events.filter((e) => e.type === type).length;
-
-/** Polls until `get` returns a value (for tokens a handler captures). */
-export async function until<T>(get: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}

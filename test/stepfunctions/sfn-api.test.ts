@@ -19,7 +19,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { LocalStepFunctions } from '../../local/stepfunctions';
-import { count, fnArn, fullHistory, lambdaHost, namedError, sfnClient, sleep, until, waitForEnd, type TestFn } from './helpers';
+import { count, fnArn, executionHistory, lambdaHost, namedError, sfnClient, sleep, until, waitForEnd, type TestFn } from './helpers';
 
 const fns: Record<string, TestFn> = {};
 const events: unknown[][] = [];
@@ -82,7 +82,7 @@ test('Retry with backoff and FULL jitter: two TransientErrors then success, each
   const r = await run(arn, { n: 21 });
   expect(r.status).toBe('SUCCEEDED');
   expect(r.out).toEqual({ value: 42, attempts: 3, status: 200 });
-  const h = await fullHistory(client, r.executionArn);
+  const h = await executionHistory(client, r.executionArn);
   expect(count(h, 'TaskScheduled')).toBe(3);
   expect(count(h, 'TaskStarted')).toBe(3);
   const failed = h.filter((e) => e.type === 'TaskFailed');
@@ -125,7 +125,7 @@ test('Catch routes a non-retried error with Error/Cause; the unretried Lambda ra
   expect(bad.status).toBe('FAILED');
   expect(bad.error).toBe('NeedsUserError');
   expect(bad.cause).toBe('user must act');
-  const h = await fullHistory(client, bad.executionArn);
+  const h = await executionHistory(client, bad.executionArn);
   expect(h.map((e) => e.type)).toEqual(
     expect.arrayContaining(['TaskFailed', 'TaskStateExited', 'ChoiceStateEntered', 'ChoiceStateExited', 'FailStateEntered', 'ExecutionFailed']),
   );
@@ -163,7 +163,7 @@ test('inline Map honours MaxConcurrency; Tasks inside Map iterations and after t
   expect(r.status).toBe('SUCCEEDED');
   expect(r.out).toBe(xs.reduce((a, x) => a + x * x, 0));
   expect(maxInFlight).toBe(2);
-  const h = await fullHistory(client, r.executionArn);
+  const h = await executionHistory(client, r.executionArn);
   expect(count(h, 'MapIterationStarted')).toBe(xs.length);
   expect(count(h, 'MapIterationSucceeded')).toBe(xs.length);
   expect(count(h, 'TaskSucceeded')).toBe(xs.length + 1);
@@ -239,7 +239,7 @@ test('waitForTaskToken: the task waits for SendTaskSuccess; used and unknown tok
   const d = await waitForEnd(client, executionArn!);
   expect(d.status).toBe('SUCCEEDED');
   expect(JSON.parse(d.output!)).toEqual({ approved: true });
-  const h = await fullHistory(client, executionArn!);
+  const h = await executionHistory(client, executionArn!);
   expect(h.map((e) => e.type)).toEqual(expect.arrayContaining(['TaskScheduled', 'TaskStarted', 'TaskSubmitted', 'TaskSucceeded']));
   await expect(client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
   await expect(client.send(new SendTaskSuccessCommand({ taskToken: 'not-a-token', output: '{}' }))).rejects.toMatchObject({ name: 'InvalidToken' });
@@ -296,7 +296,7 @@ test('HeartbeatSeconds: a silent callback task times out with States.HeartbeatTi
   expect(r.out.err.Error).toBe('States.HeartbeatTimeout');
   expect(elapsed).toBeGreaterThanOrEqual(900);
   expect(elapsed).toBeLessThan(5000);
-  const h = await fullHistory(client, r.executionArn);
+  const h = await executionHistory(client, r.executionArn);
   expect(h.find((e) => e.type === 'TaskTimedOut')?.taskTimedOutEventDetails?.error).toBe('States.HeartbeatTimeout');
 });
 
@@ -349,7 +349,7 @@ test('StopExecution aborts a waiting execution, records ExecutionAborted and inv
   expect(stopped.stopDate).toBeInstanceOf(Date);
   const d = await client.send(new DescribeExecutionCommand({ executionArn }));
   expect(d).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'test stop' });
-  const h = await fullHistory(client, executionArn!);
+  const h = await executionHistory(client, executionArn!);
   expect(h[h.length - 1]).toMatchObject({ type: 'ExecutionAborted', executionAbortedEventDetails: { error: 'Operator', cause: 'test stop' } });
   expect(count(h, 'PassStateEntered')).toBe(0);
   await expect(client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
@@ -381,7 +381,7 @@ test('ListStateMachines, ListExecutions (newest first, statusFilter, pagination)
   expect(d).toMatchObject({ name: 'e3', status: 'SUCCEEDED', stateMachineArn: arn, input: '{"ok":true}', output: '{"fine":true}' });
   expect(d.startDate!.getTime()).toBeLessThanOrEqual(d.stopDate!.getTime());
 
-  const all = await fullHistory(client, d.executionArn!);
+  const all = await executionHistory(client, d.executionArn!);
   const reversed = [];
   let nextToken: string | undefined;
   do {
@@ -485,7 +485,7 @@ test('Parallel branches run their Tasks; a Lambda ARN resource records LambdaFun
   const r = await run(arn, { v: 5 });
   expect(r.status).toBe('SUCCEEDED');
   expect(r.out).toEqual([{ v: 6 }, { v: -5 }]);
-  const h = await fullHistory(client, r.executionArn);
+  const h = await executionHistory(client, r.executionArn);
   expect(count(h, 'ParallelStateEntered')).toBe(1);
   expect(count(h, 'ParallelStateSucceeded')).toBe(1);
   expect(count(h, 'TaskSucceeded')).toBe(1);
@@ -497,7 +497,7 @@ test('execution TimeoutSeconds ends the execution as TIMED_OUT', async () => {
   const arn = await create('exec-timeout', { TimeoutSeconds: 1, StartAt: 'Nap', States: { Nap: { Type: 'Wait', Seconds: 30, End: true } } });
   const r = await run(arn, {});
   expect(r.status).toBe('TIMED_OUT');
-  const h = await fullHistory(client, r.executionArn);
+  const h = await executionHistory(client, r.executionArn);
   expect(h.map((e) => e.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionTimedOut']);
   expect(h[2].executionTimedOutEventDetails?.error).toBe('States.Timeout');
 });

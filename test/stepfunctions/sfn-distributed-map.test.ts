@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand, DescribeMapRunCommand, ListExecutionsCommand, ListMapRunsCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { LocalStepFunctions } from '../../local/stepfunctions';
-import { count, fnArn, fullHistory, lambdaHost, namedError, sfnClient, sleep, waitForEnd, type TestFn } from './helpers';
+import { count, fnArn, executionHistory, lambdaHost, namedError, sfnClient, sleep, waitForEnd, type TestFn } from './helpers';
 
 // s3rver ships no types; the surface used here is small.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -136,10 +136,10 @@ test('Distributed Map over an S3 JSON manifest: tolerated failures, ResultWriter
   expect(children.executions!.every((e) => e.mapRunArn === MapRunArn)).toBe(true);
   const byRun = await client.send(new ListExecutionsCommand({ mapRunArn: MapRunArn, statusFilter: 'FAILED' }));
   expect(byRun.executions).toHaveLength(failIds.length);
-  const childHistory = await fullHistory(client, byRun.executions![0].executionArn!);
+  const childHistory = await executionHistory(client, byRun.executions![0].executionArn!);
   expect(childHistory.map((e) => e.type)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskFailed', 'ExecutionFailed']);
 
-  const parentHistory = await fullHistory(client, executionArn!);
+  const parentHistory = await executionHistory(client, executionArn!);
   expect(parentHistory.map((e) => e.type)).toEqual(['ExecutionStarted', 'MapStateEntered', 'MapRunStarted', 'MapRunSucceeded', 'MapStateSucceeded', 'MapStateExited', 'ExecutionSucceeded']);
   expect(parentHistory[2].mapRunStartedEventDetails?.mapRunArn).toBe(MapRunArn);
 
@@ -159,7 +159,7 @@ test('Distributed Map fails with States.ExceedToleratedFailureThreshold above To
   const d = await waitForEnd(client, executionArn!, 30_000);
   expect(d.status).toBe('FAILED');
   expect(d.error).toBe('States.ExceedToleratedFailureThreshold');
-  const h = await fullHistory(client, executionArn!);
+  const h = await executionHistory(client, executionArn!);
   expect(h.map((e) => e.type)).toEqual(expect.arrayContaining(['MapRunStarted', 'MapRunFailed', 'MapStateFailed', 'ExecutionFailed']));
   const children = await client.send(new ListExecutionsCommand({ stateMachineArn: `${stateMachineArn}/Users`, maxResults: 100 }));
   expect(children.executions!.some((e) => e.status === 'RUNNING')).toBe(false);
@@ -204,7 +204,7 @@ test('Distributed Map over CSV with ItemBatcher and no ResultWriter returns the 
   const children = await client.send(new ListExecutionsCommand({ stateMachineArn: `${stateMachineArn}/Batches` }));
   expect(children.executions).toHaveLength(Math.ceil(rows.length / 3));
   expect(children.executions![0].executionArn).toMatch(/:express:batches\/Batches:/);
-  const h = await fullHistory(client, executionArn!);
+  const h = await executionHistory(client, executionArn!);
   expect(count(h, 'MapRunSucceeded')).toBe(1);
 });
 
@@ -234,6 +234,6 @@ test('StopExecution on the parent aborts the running Map Run and its child execu
   expect((await waitForEnd(client, executionArn!)).status).toBe('ABORTED');
   const children = await client.send(new ListExecutionsCommand({ stateMachineArn: childArn }));
   expect(children.executions!.map((e) => e.status)).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
-  const h = await fullHistory(client, executionArn!);
+  const h = await executionHistory(client, executionArn!);
   expect(h[h.length - 1].type).toBe('ExecutionAborted');
 });
