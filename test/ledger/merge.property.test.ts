@@ -134,6 +134,7 @@ describe('mergeAccount properties', () => {
         const links = posted.filter((t) => t.pendingId);
         expect(links).toHaveLength(observedThenPosted(h).length);
         expect(new Set(links.map((t) => t.pendingId)).size).toBe(links.length);
+        const occurrences = observedThenPosted(h).map((_, n) => n);
         for (const t of links) {
           const candidates = new Set(
             observedThenPosted(h)
@@ -142,7 +143,8 @@ describe('mergeAccount properties', () => {
                 const wait = (Date.parse(t.postedAt) - Date.parse(isoDay(p.startDay))) / 86_400_000;
                 return wait >= 0 && wait <= PENDING_POST_WINDOW_DAYS;
               })
-              .flatMap((p) => [0, 1, 2].map((n) => noFitidId(KEY, { amount: p.amount, postedAt: isoDay(p.startDay), status: 'pending', description: p.desc }, n))),
+              // Identical pendings are told apart by occurrence: at most as many as were observed.
+              .flatMap((p) => occurrences.map((n) => noFitidId(KEY, { amount: p.amount, postedAt: isoDay(p.startDay), status: 'pending', description: p.desc }, n))),
           );
           expect(candidates.has(t.pendingId!)).toBe(true);
         }
